@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Exceptions that mirror Python's OSError hierarchy (PEP 3151), built on std::system_error so that
+// the errno is never lost: catch socklab::error where Python catches OSError, and the subclasses
+// where Python catches ConnectionRefusedError, TimeoutError, BlockingIOError, ...
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace socklab {
+
+/// Category of socklab's own conditions. Its only code is `timed_out`, the library's internal
+/// timeout (Python raises TimeoutError("timed out") with errno None for it); it compares equal
+/// to std::errc::timed_out, so `e.code() == std::errc::timed_out` holds for internal and kernel
+/// (ETIMEDOUT) timeouts alike.
+const std::error_category& socklab_category() noexcept;
+enum class socklab_errc { timed_out = 1 };
+std::error_code make_error_code(socklab_errc e) noexcept;
+
+/// Category for getaddrinfo() EAI_* codes; message() comes from gai_strerror().
+const std::error_category& gai_category() noexcept;
+
+/// Python: OSError (socket.error). what() is "<operation>: <cause>", e.g. "connect: Connection refused".
+class error : public std::system_error {
+ public:
+  error(std::error_code ec, const std::string& operation,
+        std::optional<std::size_t> bytes_sent = std::nullopt)
+      : std::system_error(ec, operation), operation_(operation), bytes_sent_(bytes_sent) {}
+  /// The call that failed ("connect", "sendall", ...).
+  const std::string& operation() const noexcept { return operation_; }
+  /// sendall() only: how many bytes the kernel accepted before the failure (Python offers no way to
+  /// learn this; the peer may have received any prefix of them).
+  std::optional<std::size_t> bytes_sent() const noexcept { return bytes_sent_; }
+
+ private:
+  std::string operation_;
+  std::optional<std::size_t> bytes_sent_;
+};
+
+/// Python: BlockingIOError (EAGAIN, EWOULDBLOCK, EINPROGRESS, EALREADY): a non-blocking call would block.
+class blocking_io_error : public error {
+  using error::error;
+};
+/// Python: InterruptedError. socklab retries EINTR itself (PEP 475), so this surfaces only from
+/// calls that must not be retried.
+class interrupted_error : public error {
+  using error::error;
+};
+/// Python: ConnectionError, base of the four below.
+class connection_error : public error {
+  using error::error;
+};
+/// Python: BrokenPipeError (EPIPE, ESHUTDOWN): writing to a connection the peer has closed.
+class broken_pipe_error : public connection_error {
+  using connection_error::connection_error;
+};
+/// Python: ConnectionAbortedError (ECONNABORTED).
+class connection_aborted_error : public connection_error {
+  using connection_error::connection_error;
+};
+/// Python: ConnectionRefusedError (ECONNREFUSED).
+class connection_refused_error : public connection_error {
+  using connection_error::connection_error;
+};
+/// Python: ConnectionResetError (ECONNRESET).
+class connection_reset_error : public connection_error {
+  using connection_error::connection_error;
+};
+/// Python: TimeoutError / socket.timeout. Raised by the library's own deadline (code() is
+/// socklab_errc::timed_out, what() ends in "timed out") and by a kernel ETIMEDOUT.
+class timeout_error : public error {
+  using error::error;
+};
+/// Python: FileNotFoundError (ENOENT), e.g. connecting to a missing AF_UNIX path.
+class file_not_found_error : public error {
+  using error::error;
+};
+/// Python: PermissionError (EACCES, EPERM), e.g. a raw socket without CAP_NET_RAW.
+class permission_error : public error {
+  using error::error;
+};
+/// Python: socket.gaierror. code() is in gai_category(); EAI_SYSTEM is reported as the errno it wraps.
+class gai_error : public error {
+  using error::error;
+};
+
+/// Malformed or truncated data in socklab's message framing (Python would raise ValueError).
+class protocol_error : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Throws the exception class that Python would raise for `ec` (the one place where codes become
+/// exceptions, so every call maps errors the same way).
+[[noreturn]] void throw_error(std::error_code ec, const std::string& operation,
+                              std::optional<std::size_t> bytes_sent = std::nullopt);
+
+}  // namespace socklab
+
+template <>
+struct std::is_error_code_enum<socklab::socklab_errc> : std::true_type {};

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// Umbrella header: everything socklab offers.
+#pragma once
+
+#include "socklab/address.hpp"
+#include "socklab/connection.hpp"
+#include "socklab/errors.hpp"
+#include "socklab/framing.hpp"
+#include "socklab/resolve.hpp"
+#include "socklab/result.hpp"
+#include "socklab/socket.hpp"
+#include "socklab/version.hpp"

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// The OS layer: every system call socklab makes goes through here, so that EINTR retry, deadlines
+// and SIGPIPE suppression live once, and a Winsock port would replace only this folder. Its
+// interface speaks socklab's own types; platform headers stay inside posix.cpp.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "socklab/address.hpp"
+#include "socklab/resolve.hpp"
+#include "socklab/result.hpp"
+#include "socklab/socket.hpp"
+
+namespace socklab::sys {
+
+using clock = std::chrono::steady_clock;
+
+/// How one call may wait, fixed when the call starts: the socket's timeout turned into a deadline
+/// once, so that retries after EINTR or false wake-ups never stretch it.
+struct wait_policy {
+  enum class mode { block, nonblock, deadline } how = mode::block;
+  clock::time_point until{};
+
+  static wait_policy from(const timeout& t) noexcept {
+    if (!t) return {};
+    if (t->count() == 0) return {mode::nonblock, {}};
+    return {mode::deadline, clock::now() + std::chrono::duration_cast<clock::duration>(*t)};
+  }
+};
+
+struct socket_identity {
+  family fam;
+  type typ;
+  int proto;
+};
+
+// Descriptors.
+result<int> open_socket(family f, type t, int proto) noexcept;  // close-on-exec, no SIGPIPE
+result<std::pair<int, int>> open_socketpair(family f, type t, int proto) noexcept;
+std::error_code close_fd(int fd) noexcept;  // never retried: the descriptor is gone even on EINTR
+result<int> dup_fd(int fd) noexcept;
+std::error_code set_nonblocking(int fd, bool on) noexcept;
+result<bool> get_inheritable(int fd) noexcept;
+std::error_code set_inheritable(int fd, bool on) noexcept;
+result<socket_identity> identify(int fd) noexcept;
+
+// Endpoints.
+std::error_code bind(int fd, const address& a) noexcept;
+std::error_code listen(int fd, int backlog) noexcept;
+int default_backlog() noexcept;  // min(SOMAXCONN, 128), Python's listen() default
+std::error_code connect(int fd, const address& a, const wait_policy& w) noexcept;
+struct accepted {
+  int fd;
+  address addr;
+};
+result<accepted> accept(int fd, family f, const wait_policy& w) noexcept;
+std::error_code shutdown(int fd, shut how) noexcept;
+result<address> getsockname(int fd, family f) noexcept;
+result<address> getpeername(int fd, family f) noexcept;
+
+// Data. Each returns the byte count or the error, waiting as `w` allows.
+result<std::size_t> send(int fd, std::span<const std::byte> data, int flags, const wait_policy& w) noexcept;
+result<std::size_t> sendto(int fd, std::span<const std::byte> data, const address& to, int flags,
+                           const wait_policy& w) noexcept;
+result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags, const wait_policy& w) noexcept;
+result<recvfrom_into_result> recvfrom(int fd, family f, std::span<std::byte> buf, int flags,
+                                      const wait_policy& w) noexcept;
+
+// Options.
+std::pair<int, int> option_level_name(option opt) noexcept;
+std::error_code setsockopt(int fd, int level, int name, std::span<const std::byte> value) noexcept;
+result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte> buf) noexcept;
+
+// Addresses and names.
+std::optional<std::array<std::uint8_t, 4>> parse_ipv4(const std::string& host) noexcept;
+std::optional<std::array<std::uint8_t, 16>> parse_ipv6(const std::string& host) noexcept;
+std::string format_ipv4(const std::array<std::uint8_t, 4>& host);
+std::string format_ipv6(const std::array<std::uint8_t, 16>& host);
+/// Interface name or decimal index to a scope id; std::nullopt if unknown.
+std::optional<std::uint32_t> scope_id_of(const std::string& name) noexcept;
+std::size_t unix_path_capacity() noexcept;  // sizeof(sun_path)
+result<std::vector<addrinfo>> getaddrinfo(const std::optional<std::string>& host, const std::string& port,
+                                          std::optional<family> f, std::optional<type> t, int proto,
+                                          int flags) noexcept;
+result<std::string> gethostname() noexcept;
+
+}  // namespace socklab::sys

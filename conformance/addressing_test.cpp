@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// B. Addressing and bind (ADDR-*).
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+TEST(Addressing, ADDR_01_PortZeroPicksAnEphemeralPort) {
+  auto a = listener();
+  const auto port = std::get<ipv4_address>(a.getsockname()).port;
+  EXPECT_NE(port, 0);
+  observe("ephemeral_port", port);
+  socket b;
+  try {
+    b.bind(ipv4_address::loopback(port));
+    FAIL() << "a second socket bound a port in use";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::address_in_use);
+  }
+}
+
+TEST(Addressing, ADDR_02_EmptyHostIsAnyAndBroadcastIsAllOnes) {
+  socket s(family::inet, type::dgram);
+  s.bind(ipv4_address("", 0));
+  EXPECT_EQ(std::get<ipv4_address>(s.getsockname()).host_string(), "0.0.0.0");
+  EXPECT_EQ(ipv4_address("<broadcast>", 0).host_string(), "255.255.255.255");
+}
+
+TEST(Addressing, ADDR_03_Ipv6AddressIsAFourTuple) {
+  if (!ipv6_available()) GTEST_SKIP() << "IPv6 loopback (::1) is not available here";
+  socket s(family::inet6, type::stream);
+  s.bind(ipv6_address::loopback());
+  const auto local = std::get<ipv6_address>(s.getsockname());
+  EXPECT_EQ(local.host_string(), "::1");
+  EXPECT_NE(local.port, 0);
+  EXPECT_EQ(local.flowinfo, 0u);
+  EXPECT_EQ(local.scope_id, 0u);
+  EXPECT_THROW(ipv6_address("::1", 0, -10), std::out_of_range);
+  EXPECT_THROW(ipv6_address("::1", 0, 1 << 20), std::out_of_range);
+}
+
+TEST(Addressing, ADDR_04_PortOutOfRangeIsAnArgumentError) {
+  EXPECT_THROW(ipv4_address("127.0.0.1", 65536), std::out_of_range);
+  EXPECT_THROW(ipv4_address("127.0.0.1", -1), std::out_of_range);
+  EXPECT_THROW(ipv6_address("::1", 65536), std::out_of_range);
+  EXPECT_THROW(ipv6_address("::1", -65536), std::out_of_range);
+}
+
+TEST(Addressing, ADDR_05_ASocketBindsOnlyOnce) {
+  socket s;
+  s.bind(ipv4_address::loopback());
+  try {
+    s.bind(ipv4_address::loopback());
+    FAIL() << "the second bind succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::invalid_argument);
+  }
+}
+
+TEST(Addressing, ADDR_06_DualStackListenerSeesMappedIpv4Clients) {
+  if (!ipv6_available() || !has_dualstack_ipv6()) GTEST_SKIP() << "no dual-stack IPv6 here";
+  EXPECT_EQ(create_server(ipv6_address::loopback()).getsockopt(option::ipv6_v6only), 1);
+  server_options dual;
+  dual.dualstack_ipv6 = true;
+  auto server = create_server(ipv6_address::any(), dual);
+  const auto port = std::get<ipv6_address>(server.getsockname()).port;
+  auto client = create_connection(ipv4_address::loopback(port), loopback_timeout);
+  server.settimeout(loopback_timeout);
+  auto [conn, addr] = server.accept();
+  const auto& peer = std::get<ipv6_address>(addr);
+  EXPECT_EQ(peer.host_string(), "::ffff:127.0.0.1");
+  EXPECT_EQ(peer.port, std::get<ipv4_address>(client.getsockname()).port);
+}
+
+}  // namespace
+}  // namespace socklab::conformance

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// I. close / fileno / detach / dup / shutdown (LIFE-*).
+#include <netinet/in.h>
+
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+bool fd_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+
+TEST(Lifecycle, LIFE_01_CloseIsIdempotent) {
+  socket s;
+  s.close();
+  EXPECT_NO_THROW(s.close());
+  EXPECT_NO_THROW(s.close());
+}
+
+TEST(Lifecycle, LIFE_02_ClosedSocketsRaiseEbadf) {
+  auto pair = tcp_pair();
+  auto& s = pair.client;
+  s.settimeout(1s);
+  s.close();
+  EXPECT_EQ(s.fileno(), -1);
+  EXPECT_NE(to_string(s).find("[closed]"), std::string::npos);
+  auto ebadf = [](auto&& call) {
+    try {
+      call();
+      return false;
+    } catch (const error& e) {
+      return e.code() == std::errc::bad_file_descriptor;
+    }
+  };
+  EXPECT_TRUE(ebadf([&] { s.send(as_bytes("x")); }));
+  EXPECT_TRUE(ebadf([&] { s.recv(1); }));
+  EXPECT_TRUE(ebadf([&] { s.getsockname(); }));
+  EXPECT_TRUE(ebadf([&] { s.listen(); }));
+  EXPECT_TRUE(ebadf([&] { s.shutdown(shut::rdwr); }));
+}
+
+TEST(Lifecycle, LIFE_03_CloseReportsEbadfButNotReset) {
+  socket s;
+  socket::from_fd(s.fileno()).close();  // another object closes the same descriptor
+  try {
+    s.close();
+    FAIL() << "close() of an already-closed descriptor reported nothing";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::bad_file_descriptor);
+  }
+  auto pair = tcp_pair();
+  pair.server.sendall(as_bytes("unread"));
+  pair.client.close();  // RST to the server side
+  pair.server.settimeout(loopback_timeout);
+  EXPECT_THROW(pair.server.recv(1), connection_reset_error);
+  EXPECT_NO_THROW(pair.server.close());
+}
+
+TEST(Lifecycle, LIFE_04_DetachAndAdopt) {
+  socket s(family::inet6, type::dgram);
+  const int fd = s.detach();
+  EXPECT_EQ(s.fileno(), -1);
+  EXPECT_TRUE(fd_open(fd));
+  EXPECT_THROW(s.recv(1), error);
+  auto adopted = socket::from_fd(fd);
+  EXPECT_EQ(adopted.family(), family::inet6);
+  EXPECT_EQ(adopted.type(), type::dgram);
+  EXPECT_EQ(adopted.proto(), IPPROTO_UDP);
+  socket u(family::unix_domain, type::stream);
+  EXPECT_EQ(socket::from_fd(u.detach()).family(), family::unix_domain);
+  auto pair = tcp_pair();
+  auto rebuilt = socket::from_fd(pair.server.detach());
+  pair.client.sendall(as_bytes("still works"));
+  EXPECT_EQ(as_text(rebuilt.recv(64)), "still works");
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  try {
+    socket::from_fd(fds[0]);
+    ADD_FAILURE() << "a pipe was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::not_a_socket);
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
+  try {
+    socket::from_fd(fds[0]);
+    ADD_FAILURE() << "a closed descriptor was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::bad_file_descriptor);
+  }
+}
+
+TEST(Lifecycle, LIFE_05_DupIsIndependent) {
+  auto pair = tcp_pair();
+  socket d = pair.server.dup();
+  pair.server.close();
+  pair.client.sendall(as_bytes("to the dup"));
+  d.settimeout(loopback_timeout);
+  EXPECT_EQ(as_text(d.recv(64)), "to the dup");
+}
+
+TEST(Lifecycle, LIFE_06_ScopeExitCloses) {
+  int fd = -1;
+  {
+    socket s;
+    fd = s.fileno();
+  }
+  EXPECT_FALSE(fd_open(fd));
+  try {
+    socket s;
+    fd = s.fileno();
+    throw std::runtime_error("leave the scope by exception");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_FALSE(fd_open(fd));
+  {
+    socket s;
+    fd = s.fileno();
+    s.close();
+  }
+  EXPECT_FALSE(fd_open(fd));
+}
+
+TEST(Lifecycle, LIFE_07_ShutdownHalfCloses) {
+  auto pair = tcp_pair();
+  pair.client.shutdown(shut::wr);
+  pair.server.settimeout(loopback_timeout);
+  EXPECT_TRUE(pair.server.recv(16).empty());
+  pair.server.sendall(as_bytes("still open"));
+  pair.client.settimeout(loopback_timeout);
+  EXPECT_EQ(as_text(pair.client.recv(16)), "still open");
+  socket fresh;
+  try {
+    fresh.shutdown(shut::rdwr);
+    FAIL() << "shutdown on an unconnected socket succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::not_connected);
+  }
+  // close() of one of two descriptors sends no FIN; shutdown() does.
+  auto dup_pair = tcp_pair();
+  socket other = dup_pair.client.dup();
+  dup_pair.client.close();
+  dup_pair.server.setblocking(false);
+  EXPECT_THROW(dup_pair.server.recv(1), blocking_io_error)
+      << "close() of one dup must not end the connection";
+  other.shutdown(shut::wr);
+  dup_pair.server.settimeout(loopback_timeout);
+  EXPECT_TRUE(dup_pair.server.recv(1).empty());
+}
+
+}  // namespace
+}  // namespace socklab::conformance

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// socklab-conform: the conformance suite. GoogleTest's own flags work as usual; ours are
+//   --report=FILE    write the conformance report JSON there
+//   --catalog=FILE   use another behaviour catalog than the one built in
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "support/catalog.hpp"
+#include "support/report.hpp"
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
+      std::cout << "socklab-conform options:\n"
+                   "  --report=FILE    write the conformance report JSON to FILE\n"
+                   "  --catalog=FILE   use this behaviour catalog instead of the built-in one\n\n";
+  }
+  ::testing::InitGoogleTest(&argc, argv);  // removes GoogleTest's flags, leaves ours
+  std::string report_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--report=", 0) == 0) {
+      report_path = arg.substr(9);
+    } else if (arg.rfind("--catalog=", 0) == 0) {
+      socklab::conformance::set_catalog_path(arg.substr(10));
+    } else {
+      std::cerr << "socklab-conform: unknown option '" << arg << "' (see --help)\n";
+      return 2;
+    }
+  }
+  try {
+    const auto& catalog = socklab::conformance::active_catalog();
+    ::testing::UnitTest::GetInstance()->listeners().Append(
+        new socklab::conformance::report_writer(catalog, report_path));
+  } catch (const std::exception& e) {
+    std::cerr << "socklab-conform: " << e.what() << '\n';
+    return 2;
+  }
+  return RUN_ALL_TESTS();
+}

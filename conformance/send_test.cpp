@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+// D. send and sendall (TCP-SEND-01..03, TCP-SENDALL-*). SIGPIPE cases are in sigpipe_test.cpp.
+#include <sys/mman.h>
+
+#include <random>
+
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+std::uint64_t fnv1a(std::span<const std::byte> data, std::uint64_t h = 1469598103934665603ULL) {
+  for (const auto b : data) h = (h ^ std::to_integer<std::uint64_t>(b)) * 1099511628211ULL;
+  return h;
+}
+
+std::vector<std::byte> random_bytes(std::size_t n, unsigned seed) {
+  std::vector<std::byte> out(n);
+  std::mt19937_64 rng(seed);
+  for (auto& b : out) b = static_cast<std::byte>(rng());
+  return out;
+}
+
+// A pair whose buffers are small, so a few hundred kilobytes fill them: the receiver's SO_RCVBUF is
+// set before listen() so the window scale stays small, the sender's SO_SNDBUF before connect().
+connected_pair small_buffer_pair() {
+  socket l;
+  l.setsockopt(option::rcvbuf, 4096);
+  l.bind(ipv4_address::loopback());
+  l.listen();
+  socket c;
+  c.setsockopt(option::sndbuf, 4096);
+  c.connect(l.getsockname());
+  auto [conn, addr] = l.accept();
+  return {std::move(c), std::move(conn)};
+}
+
+TEST(Send, TCP_SEND_01_SendReturnsWhatTheKernelTook) {
+  auto pair = tcp_pair();
+  auto& c = pair.client;
+  auto& s = pair.server;
+  const auto payload = random_bytes(1 << 20, 1);
+  std::uint64_t received_hash = 0;
+  std::size_t received = 0;
+  peer reader([&] {
+    s.settimeout(loopback_timeout);
+    std::uint64_t h = 1469598103934665603ULL;
+    for (auto chunk = s.recv(65536); !chunk.empty(); chunk = s.recv(65536)) {
+      h = fnv1a(chunk, h);
+      received += chunk.size();
+    }
+    received_hash = h;
+  });
+  c.setblocking(false);
+  std::size_t sent = 0;
+  for (int calls = 0; sent < payload.size() && calls < 100000; ++calls) {
+    auto r = c.try_send(std::span(payload).subspan(sent));
+    if (!r) {
+      ASSERT_TRUE(r.error() == std::errc::resource_unavailable_try_again) << r.error().message();
+      ASSERT_TRUE(writable_within(c, 10s));
+      continue;
+    }
+    ASSERT_GT(*r, 0u);
+    ASSERT_LE(*r, payload.size() - sent);
+    sent += *r;
+  }
+  c.shutdown(shut::wr);
+  reader.join();
+  EXPECT_EQ(received, payload.size());
+  EXPECT_EQ(received_hash, fnv1a(payload));
+}
+
+TEST(Send, TCP_SEND_02_PartialSendIsForcedInTimeoutAndNonBlockingMode) {
+  for (const timeout mode : {timeout(200ms), timeout(0s)}) {
+    auto pair = small_buffer_pair();
+    auto& c = pair.client;
+    c.settimeout(mode);
+    std::vector<std::byte> big(4'000'000);
+    const auto n = c.send(big);
+    EXPECT_GT(n, 0u);
+    EXPECT_LT(n, big.size());
+    observe(mode->count() == 0 ? "partial_send_bytes[nonblocking]" : "partial_send_bytes[timeout]", n);
+    if (mode->count() == 0)
+      EXPECT_TRUE(eventually_throws<blocking_io_error>(1000, [&] { c.send(big); }));
+    else
+      EXPECT_TRUE(eventually_throws<timeout_error>(1000, [&] { c.send(big); }));
+  }
+}
+
+TEST(Send, TCP_SEND_03_EmptySendsAreNoOps) {
+  auto pair = tcp_pair();
+  auto& c = pair.client;
+  auto& s = pair.server;
+  EXPECT_EQ(c.send({}), 0u);
+  EXPECT_NO_THROW(c.sendall({}));
+  s.setblocking(false);
+  EXPECT_THROW(s.recv(16), blocking_io_error) << "an empty send must not look like EOF or data";
+  c.sendall(as_bytes("x"));
+  s.settimeout(loopback_timeout);
+  EXPECT_EQ(as_text(s.recv(16)), "x");
+}
+
+TEST(SendAll, TCP_SENDALL_01_EveryByteArrivesInOrder) {
+  auto pair = tcp_pair();
+  auto& c = pair.client;
+  auto& s = pair.server;
+  const auto payload = random_bytes(10'000'000, 2);
+  observe("payload_bytes", payload.size());
+  std::vector<std::byte> got;
+  peer reader([&] {
+    s.settimeout(loopback_timeout);
+    got.reserve(payload.size());
+    for (auto chunk = s.recv(1 << 16); !chunk.empty(); chunk = s.recv(1 << 16))
+      got.insert(got.end(), chunk.begin(), chunk.end());
+  });
+  c.sendall(payload);
+  c.close();
+  reader.join();
+  ASSERT_EQ(got.size(), payload.size());
+  EXPECT_EQ(fnv1a(got), fnv1a(payload));
+  EXPECT_TRUE(got == payload);
+}
+
+TEST(SendAll, TCP_SENDALL_02_TimeoutIsOneTotalDeadline) {
+  auto pair = small_buffer_pair();
+  auto& c = pair.client;
+  slow_reader reader(pair.server, 16384, 10ms);  // always progressing, far too slowly
+  c.settimeout(300ms);
+  std::vector<std::byte> big(std::size_t{64} << 20);
+  std::optional<std::size_t> sent;
+  const double elapsed = seconds_taken([&] {
+    try {
+      c.sendall(big);
+    } catch (const timeout_error& e) {
+      sent = e.bytes_sent();
+    }
+  });
+  ASSERT_TRUE(sent.has_value()) << "sendall did not time out";
+  observe("sendall_timeout_elapsed_s", elapsed);
+  observe("bytes_sent_before_timeout", *sent);
+  EXPECT_GT(*sent, 0u) << "the reader made progress, so some chunks went out";
+  // A per-chunk timeout would run for as long as the reader keeps draining (tens of seconds).
+  EXPECT_GE(elapsed, 0.298);
+  EXPECT_LT(elapsed, 2.3);
+}
+
+TEST(SendAll, TCP_SENDALL_03_AFailedSendallRaisesAfterAnUnknownPrefix) {
+  auto pair = small_buffer_pair();
+  auto& c = pair.client;
+  auto& s = pair.server;
+  c.settimeout(100ms);
+  std::vector<std::byte> big(8'000'000);
+  std::size_t sent = 0;
+  try {
+    c.sendall(big);
+    FAIL() << "8 MB fitted into 4 KiB buffers";
+  } catch (const timeout_error& e) {
+    ASSERT_TRUE(e.bytes_sent().has_value());
+    sent = *e.bytes_sent();
+  }
+  EXPECT_LT(sent, big.size());
+  // Exactly the reported prefix reaches the peer: no more, no less.
+  s.settimeout(loopback_timeout);
+  std::vector<std::byte> buf(1 << 16);
+  std::size_t received = 0;
+  while (received < sent) received += s.recv_into(buf);
+  EXPECT_EQ(received, sent);
+  s.setblocking(false);
+  EXPECT_THROW(s.recv_into(buf), blocking_io_error);
+}
+
+TEST(SendAll, TCP_SENDALL_04_PayloadsOverTwoGibibytesAreNotTruncated) {
+  // Untouched anonymous memory reads as zeros without being allocated, so this costs no RAM.
+  const std::size_t size = (std::size_t{9} << 28);  // 2.25 GiB
+  void* mem = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) GTEST_SKIP() << "cannot map 2.25 GiB here";
+  auto [a, b] = socketpair();
+  std::size_t received = 0;
+  peer reader([&, &b = b] {
+    b.settimeout(loopback_timeout);
+    std::vector<std::byte> buf(1 << 20);
+    for (std::size_t n = b.recv_into(buf); n != 0; n = b.recv_into(buf)) received += n;
+  });
+  a.sendall(std::span(static_cast<const std::byte*>(mem), size));
+  a.close();
+  reader.join();
+  ::munmap(mem, size);
+  observe("large_payload_bytes", received);
+  EXPECT_EQ(received, size);
+}
+
+}  // namespace
+}  // namespace socklab::conformance

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// C. TCP connect and accept (TCP-CONN-*, TCP-ACCEPT-*).
+#include <fcntl.h>
+
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+// A loopback port with nothing listening: bound, noted, closed.
+ipv4_address closed_port() {
+  socket probe;
+  probe.bind(ipv4_address::loopback());
+  const auto where = std::get<ipv4_address>(probe.getsockname());
+  probe.close();
+  return where;
+}
+
+// A listener whose accept queue is full (listen(0) admits one on Linux), with the queued clients.
+struct full_queue {
+  socket server;
+  std::vector<socket> clients;
+};
+
+full_queue fill_accept_queue() {
+  full_queue q{socket(), {}};
+  q.server.bind(ipv4_address::loopback());
+  q.server.listen(0);
+  for (int i = 0; i < 4; ++i) {
+    socket c;
+    c.settimeout(200ms);
+    if (c.connect_ex(q.server.getsockname()) != 0) break;  // the queue is full
+    q.clients.push_back(std::move(c));
+  }
+  return q;
+}
+
+TEST(TcpConnect, TCP_CONN_01_ClosedPortIsRefusedAtOnce) {
+  const auto where = closed_port();
+  socket s;
+  const double elapsed = seconds_taken([&] { EXPECT_THROW(s.connect(where), connection_refused_error); });
+  observe("refusal_ms", elapsed * 1000);
+  EXPECT_LT(elapsed, 2.0);
+  socket t;
+  EXPECT_EQ(t.connect_ex(where), ECONNREFUSED);
+}
+
+TEST(TcpConnect, TCP_CONN_02_NonBlockingConnectCompletesThroughSoError) {
+  auto l = listener();
+  socket ok;
+  ok.setblocking(false);
+  const int rc = ok.connect_ex(l.getsockname());
+  ASSERT_TRUE(rc == 0 || rc == EINPROGRESS) << rc;
+  ASSERT_TRUE(writable_within(ok, 10s));
+  EXPECT_EQ(ok.getsockopt(option::error), 0);
+
+  socket refused;
+  refused.setblocking(false);
+  const int rc2 = refused.connect_ex(closed_port());
+  if (rc2 == EINPROGRESS) {
+    ASSERT_TRUE(writable_within(refused, 10s));
+    EXPECT_EQ(refused.getsockopt(option::error), ECONNREFUSED);
+  } else {
+    EXPECT_EQ(rc2, ECONNREFUSED);
+  }
+  socket raising;
+  raising.setblocking(false);
+  try {
+    raising.connect(l.getsockname());
+  } catch (const blocking_io_error& e) {
+    EXPECT_EQ(e.code(), std::errc::operation_in_progress);
+  }
+}
+
+TEST(TcpConnect, TCP_CONN_03_TimeoutModeConnectTimesOut) {
+  auto q = fill_accept_queue();
+  socket s;
+  s.settimeout(300ms);
+  const double elapsed =
+      seconds_taken([&] { EXPECT_THROW(s.connect(q.server.getsockname()), timeout_error); });
+  observe("connect_timeout_elapsed_s", elapsed);
+  EXPECT_GE(elapsed, 0.298);
+  EXPECT_LT(elapsed, 2.3);
+  socket t;
+  t.settimeout(100ms);
+  EXPECT_EQ(t.connect_ex(q.server.getsockname()), EWOULDBLOCK);
+}
+
+TEST(TcpConnect, TCP_CONN_04_CreateConnectionTriesAllAndKeepsTheLastError) {
+  default_timeout_guard guard;
+  const auto where = closed_port();
+  EXPECT_THROW(create_connection("localhost", where.port, loopback_timeout), connection_refused_error);
+  auto l = listener();
+  const auto port = std::get<ipv4_address>(l.getsockname()).port;
+  setdefaulttimeout(42s);
+  EXPECT_EQ(create_connection("127.0.0.1", port).gettimeout(), timeout(42s));
+  EXPECT_EQ(create_connection("127.0.0.1", port, std::nullopt).gettimeout(), std::nullopt);
+  const auto source = closed_port();
+  EXPECT_EQ(create_connection("127.0.0.1", port, loopback_timeout, source).getsockname(), address(source));
+}
+
+TEST(TcpAccept, TCP_ACCEPT_01_ReturnsTheClientAddressAndANewSocket) {
+  auto l = listener();
+  socket c;
+  c.connect(l.getsockname());
+  auto [conn, addr] = l.accept();
+  EXPECT_EQ(addr, c.getsockname());
+  EXPECT_EQ(conn.getpeername(), addr);
+  EXPECT_EQ(conn.family(), l.family());
+  EXPECT_NE(conn.fileno(), l.fileno());
+  EXPECT_FALSE(conn.get_inheritable());
+}
+
+TEST(TcpAccept, TCP_ACCEPT_02_NonBlockingAcceptFailsAtOnceThenSucceedsWhenReadable) {
+  auto l = listener();
+  l.setblocking(false);
+  const double elapsed = seconds_taken([&] { EXPECT_THROW(l.accept(), blocking_io_error); });
+  EXPECT_LT(elapsed, 1.0);
+  socket c;
+  c.connect(l.getsockname());
+  pollfd p{l.fileno(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1);
+  auto [conn, addr] = l.accept();
+  EXPECT_EQ(addr, c.getsockname());
+}
+
+TEST(TcpAccept, TCP_ACCEPT_03_AcceptedSocketTakesTheDefaultTimeout) {
+  default_timeout_guard guard;
+  auto nonblocking = [](const socket& s) { return (::fcntl(s.fileno(), F_GETFL) & O_NONBLOCK) != 0; };
+  for (const timeout listener_mode : {timeout{}, timeout(10s), timeout(0s)}) {
+    auto l = listener();
+    l.settimeout(listener_mode);
+    socket c;
+    c.connect(l.getsockname());
+    pollfd p{l.fileno(), POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 10000), 1);
+    auto [conn, addr] = l.accept();
+    EXPECT_EQ(conn.gettimeout(), std::nullopt);
+    EXPECT_FALSE(nonblocking(conn)) << "listener mode " << (listener_mode ? listener_mode->count() : -1);
+  }
+  setdefaulttimeout(20s);
+  auto l = listener();
+  l.settimeout(0s);
+  socket c;
+  c.connect(l.getsockname());
+  pollfd p{l.fileno(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1);
+  auto [conn, addr] = l.accept();
+  EXPECT_EQ(conn.gettimeout(), timeout(20s));
+  EXPECT_TRUE(nonblocking(conn));
+}
+
+TEST(TcpAccept, TCP_ACCEPT_04_AcceptOnANonListeningSocketIsEinval) {
+  socket s;
+  s.bind(ipv4_address::loopback());
+  try {
+    s.accept();
+    FAIL() << "accept on a bound, non-listening socket succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::invalid_argument);
+  }
+}
+
+}  // namespace
+}  // namespace socklab::conformance

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// F. UDP and datagrams: sendto / recvfrom (UDP-*).
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+socket bound_dgram(family f, const temp_dir& dir, const std::string& name) {
+  socket s(f, type::dgram);
+  s.settimeout(loopback_timeout);
+  if (f == family::inet6)
+    s.bind(ipv6_address::loopback());
+  else if (f == family::inet)
+    s.bind(ipv4_address::loopback());
+  else
+    s.bind(unix_address(dir.file(name)));
+  return s;
+}
+
+class Datagram : public ::testing::TestWithParam<family> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == family::inet6 && !ipv6_available())
+      GTEST_SKIP() << "IPv6 loopback (::1) is not available here";
+  }
+  socket make(const std::string& name) { return bound_dgram(GetParam(), dir_, name); }
+
+ private:
+  temp_dir dir_;
+};
+
+TEST_P(Datagram, UDP_01_SendtoReturnsTheLengthAndTheDatagramArrivesWhole) {
+  auto server = make("srv");
+  auto client = make("cli");
+  const std::string msg(1000, 'm');
+  EXPECT_EQ(client.sendto(as_bytes(msg), server.getsockname()), msg.size());
+  EXPECT_EQ(as_text(server.recv(static_cast<std::ptrdiff_t>(msg.size()))), msg);
+}
+
+TEST_P(Datagram, UDP_02_RecvfromReturnsTheSendersAddress) {
+  auto server = make("srv");
+  auto one = make("one");
+  auto two = make("two");
+  one.sendto(as_bytes("from one"), server.getsockname());
+  two.sendto(as_bytes("from two"), server.getsockname());
+  auto first = server.recvfrom(64);
+  auto second = server.recvfrom(64);
+  EXPECT_EQ(as_text(first.data), "from one");
+  EXPECT_EQ(first.addr, one.getsockname());
+  EXPECT_EQ(as_text(second.data), "from two");
+  EXPECT_EQ(second.addr, two.getsockname());
+  EXPECT_NE(first.addr, second.addr);
+  std::array<std::byte, 16> buf{};
+  one.sendto(as_bytes("into"), server.getsockname());
+  const auto r = server.recvfrom_into(buf);
+  EXPECT_EQ(r.addr, one.getsockname());
+  if (GetParam() == family::inet6) {
+    const auto& v6 = std::get<ipv6_address>(*r.addr);  // the full 4-tuple
+    EXPECT_EQ(v6.flowinfo, 0u);
+    EXPECT_EQ(v6.scope_id, 0u);
+  }
+}
+
+TEST_P(Datagram, UDP_03_BoundariesAreKept) {
+  auto server = make("srv");
+  auto client = make("cli");
+  client.sendto(as_bytes("bacon"), server.getsockname());
+  client.sendto(as_bytes("egg"), server.getsockname());
+  EXPECT_EQ(as_text(server.recvfrom(8192).data), "bacon");
+  EXPECT_EQ(as_text(server.recvfrom(8192).data), "egg");
+}
+
+TEST_P(Datagram, UDP_04_TruncationDiscardsTheRestOfTheDatagram) {
+  auto server = make("srv");
+  auto client = make("cli");
+  client.sendto(as_bytes("0123456789"), server.getsockname());
+  client.sendto(as_bytes("next"), server.getsockname());
+  EXPECT_EQ(as_text(server.recv(3)), "012");
+  EXPECT_EQ(as_text(server.recv(64)), "next");
+#if defined(__linux__)
+  client.sendto(as_bytes("0123456789"), server.getsockname());
+  std::array<std::byte, 4> buf{};
+  EXPECT_EQ(server.recv_into(buf, 0, msg::trunc), 10u) << "MSG_TRUNC returns the real length on Linux";
+#endif
+}
+
+TEST_P(Datagram, UDP_05_ZeroLengthDatagramIsNotEof) {
+  auto server = make("srv");
+  auto client = make("cli");
+  EXPECT_EQ(client.sendto({}, server.getsockname()), 0u);
+  auto [data, from] = server.recvfrom(64);
+  EXPECT_TRUE(data.empty());
+  EXPECT_EQ(from, client.getsockname());
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, Datagram,
+                         ::testing::Values(family::inet, family::inet6, family::unix_domain),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
+
+TEST(Udp, UDP_02_UnboundUnixSenderIsUnnamed) {
+  temp_dir dir;
+  auto server = bound_dgram(family::unix_domain, dir, "srv");
+  socket unbound(family::unix_domain, type::dgram);
+  unbound.sendto(as_bytes("anon"), server.getsockname());
+  EXPECT_EQ(server.recvfrom(16).addr, address(unix_address{}));
+}
+
+TEST(Udp, UDP_06_OversizedDatagramIsEmsgsize) {
+  temp_dir dir;
+  auto server = bound_dgram(family::inet, dir, "");
+  socket client(family::inet, type::dgram);
+  std::vector<std::byte> max(65507), over(65508);
+  EXPECT_EQ(client.sendto(max, server.getsockname()), max.size());
+  EXPECT_EQ(server.recv(70000).size(), max.size());
+  observe("max_udp_payload", max.size());
+  try {
+    client.sendto(over, server.getsockname());
+    FAIL() << "a 65508-byte IPv4 UDP datagram was accepted";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::message_size);
+  }
+}
+
+TEST(Udp, UDP_07_ConnectedSocketFiltersPeersAndReportsRefusal) {
+  temp_dir dir;
+  auto peer_sock = bound_dgram(family::inet, dir, "");
+  auto other = bound_dgram(family::inet, dir, "");
+  auto s = bound_dgram(family::inet, dir, "");
+  s.connect(peer_sock.getsockname());
+  other.sendto(as_bytes("stranger"), s.getsockname());  // dropped: not from the connected peer
+  peer_sock.sendto(as_bytes("friend"), s.getsockname());
+  EXPECT_EQ(as_text(s.recv(64)), "friend");
+  s.send(as_bytes("no address needed"));
+  EXPECT_EQ(as_text(peer_sock.recv(64)), "no address needed");
+
+  socket probe(family::inet, type::dgram);
+  probe.bind(ipv4_address::loopback());
+  const auto closed = probe.getsockname();
+  probe.close();
+  auto c = bound_dgram(family::inet, dir, "");
+  c.connect(closed);
+  c.send(as_bytes("x"));
+  EXPECT_THROW(c.recv(8), connection_refused_error);
+  // An unconnected socket sending to the same closed port sees no error.
+  auto u = bound_dgram(family::inet, dir, "");
+  u.sendto(as_bytes("x"), closed);
+  u.setblocking(false);
+  EXPECT_THROW(u.recv(8), blocking_io_error);
+}
+
+TEST(Udp, UDP_08_SendWithoutADestinationFails) {
+  socket s(family::inet, type::dgram);
+  try {
+    s.send(as_bytes("x"));
+    FAIL() << "an unconnected UDP send succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::destination_address_required);
+  }
+}
+
+TEST(Udp, UDP_09_FirstSendtoBindsImplicitly) {
+  temp_dir dir;
+  auto server = bound_dgram(family::inet, dir, "");
+  socket client(family::inet, type::dgram);
+  client.settimeout(loopback_timeout);
+  EXPECT_EQ(std::get<ipv4_address>(client.getsockname()).port, 0);
+  client.sendto(as_bytes("hello"), server.getsockname());
+  EXPECT_NE(std::get<ipv4_address>(client.getsockname()).port, 0);
+  auto [data, from] = server.recvfrom(16);
+  server.sendto(as_bytes("reply"), *from);
+  EXPECT_EQ(as_text(client.recv(16)), "reply");
+}
+
+}  // namespace
+}  // namespace socklab::conformance

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+// J. AF_UNIX (UNIX-*): paths, abstract names, autobind, errors, the accept queue.
+#include <sys/stat.h>
+
+#include <regex>
+
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+bool abstract_namespace_available() {
+  try {
+    socket s(family::unix_domain, type::stream);
+    s.bind(unix_address::abstract("socklab-probe-" + std::to_string(::getpid())));
+    return true;
+  } catch (const error&) {
+    return false;
+  }
+}
+
+TEST(Unix, UNIX_01_PathSocketFileOutlivesClose) {
+  temp_dir dir;
+  const unix_address where(dir.file("node.sock"));
+  {
+    socket s(family::unix_domain, type::stream);
+    s.bind(where);
+    EXPECT_EQ(s.getsockname(), address(where));
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(where.path.c_str(), &st), 0) << "the socket file is gone after close()";
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  socket again(family::unix_domain, type::stream);
+  try {
+    again.bind(where);
+    FAIL() << "rebinding an existing socket file succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::address_in_use);
+  }
+  ASSERT_EQ(::unlink(where.path.c_str()), 0);
+  EXPECT_NO_THROW(again.bind(where));
+}
+
+TEST(Unix, UNIX_02_PathLengthLimits) {
+  const auto max = unix_address::max_path_length();
+  observe("max_path_length", max);
+  temp_dir dir;
+  // A path of exactly the maximum length, made from the temp dir plus padding.
+  std::string path = dir.file("");
+  if (path.size() + 1 > max) GTEST_SKIP() << "the temp dir path is already too long";
+  path += std::string(max - path.size(), 'p');
+  ASSERT_EQ(path.size(), max);
+  socket s(family::unix_domain, type::stream);
+  EXPECT_NO_THROW(s.bind(unix_address(path)));
+  EXPECT_EQ(std::get<unix_address>(s.getsockname()).path, path);
+  EXPECT_THROW(unix_address(path + "p"), std::length_error);
+  if (!abstract_namespace_available()) return;
+  std::string name(max, 'h');  // with the leading NUL: all of sun_path
+  name.back() = static_cast<char>('0' + ::getpid() % 10);
+  socket a(family::unix_domain, type::stream);
+  const auto abs = unix_address::abstract(name);
+  a.bind(abs);
+  EXPECT_EQ(a.getsockname(), address(abs));
+  EXPECT_THROW(unix_address::abstract(name + "h"), std::length_error);
+}
+
+TEST(Unix, UNIX_03_AbstractNamesAreExactBytes) {
+  if (!abstract_namespace_available()) GTEST_SKIP() << "no abstract AF_UNIX namespace (Linux only)";
+  const auto name =
+      unix_address::abstract(std::string("python-test-hello\0\xff", 19) + std::to_string(::getpid()));
+  socket s1(family::unix_domain, type::stream);
+  s1.bind(name);
+  s1.listen();
+  socket s2(family::unix_domain, type::stream);
+  s2.connect(name);
+  EXPECT_EQ(s1.getsockname(), address(name));
+  EXPECT_EQ(s2.getpeername(), address(name));
+  struct stat st {};
+  EXPECT_NE(::stat(name.path.c_str() + 1, &st), 0) << "an abstract name must not create a file";
+}
+
+TEST(Unix, UNIX_04_EmptyNameAutobinds) {
+  if (!abstract_namespace_available()) GTEST_SKIP() << "autobind needs the abstract namespace (Linux only)";
+  socket a(family::unix_domain, type::dgram);
+  socket b(family::unix_domain, type::dgram);
+  a.bind(unix_address{});
+  b.bind(unix_address{});
+  const auto na = std::get<unix_address>(a.getsockname()).path;
+  const auto nb = std::get<unix_address>(b.getsockname()).path;
+  observe("autobind_name_length", na.size());
+  EXPECT_TRUE(std::regex_match(na, std::regex(std::string(1, '\0') + "[0-9a-f]{5}")))
+      << unix_address(na).to_string();
+  EXPECT_NE(na, nb);
+}
+
+TEST(Unix, UNIX_05_ConnectErrors) {
+  temp_dir dir;
+  socket c(family::unix_domain, type::stream);
+  EXPECT_THROW(c.connect(unix_address(dir.file("missing.sock"))), file_not_found_error);
+  const unix_address stale(dir.file("stale.sock"));
+  {
+    socket s(family::unix_domain, type::stream);
+    s.bind(stale);
+    s.listen();
+  }  // closed without unlink: the file stays, nobody listens
+  socket d(family::unix_domain, type::stream);
+  EXPECT_THROW(d.connect(stale), connection_refused_error);
+}
+
+TEST(Unix, UNIX_06_UnboundAndSocketpairAreUnnamed) {
+  socket s(family::unix_domain, type::stream);
+  EXPECT_EQ(s.getsockname(), address(unix_address{}));
+  auto [a, b] = socketpair();
+  EXPECT_EQ(a.getpeername(), address(unix_address{}));
+  EXPECT_EQ(b.getsockname(), address(unix_address{}));
+}
+
+TEST(Unix, UNIX_07_FullQueueGivesEagainOrTimeout) {
+  temp_dir dir;
+  const unix_address where(dir.file("queue.sock"));
+  socket server(family::unix_domain, type::stream);
+  server.bind(where);
+  server.listen(1);
+  std::vector<socket> clients;
+  int admitted = 0;
+  bool refused_with_eagain = false;
+  for (int i = 0; i < 8 && !refused_with_eagain; ++i) {
+    socket c(family::unix_domain, type::stream);
+    c.setblocking(false);
+    try {
+      c.connect(where);
+      ++admitted;
+      clients.push_back(std::move(c));
+    } catch (const blocking_io_error& e) {
+      refused_with_eagain = e.code() == std::errc::resource_unavailable_try_again;
+    }
+  }
+  observe("unix_accept_queue_capacity[backlog=1]", admitted);
+#if defined(__linux__)
+  EXPECT_EQ(admitted, 2) << "Linux admits backlog + 1";
+  EXPECT_TRUE(refused_with_eagain);
+#endif
+  // Timeout mode does not wait here: the kernel answers EAGAIN, not EINPROGRESS, and CPython
+  // raises BlockingIOError at once; socklab does the same.
+  socket timed(family::unix_domain, type::stream);
+  timed.settimeout(300ms);
+  EXPECT_THROW(timed.connect(where), blocking_io_error);
+  server.accept();  // one slot frees up
+  socket retry(family::unix_domain, type::stream);
+  retry.setblocking(false);
+  EXPECT_NO_THROW(retry.connect(where));
+}
+
+}  // namespace
+}  // namespace socklab::conformance

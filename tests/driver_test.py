@@ -24,6 +24,9 @@ def run(*args, env=None):
         (("run", "--out"), "run: --out needs a folder"),
         (("test", "-R"), "test: -R needs a regular expression"),
         (("doctor", "--bogus"), "doctor: unknown option '--bogus'"),
+        (("conform", "--bogus"), "conform: unknown option '--bogus'"),
+        (("conform", "-o"), "conform: -o needs a folder"),
+        (("run", "--", "x"), "run: unexpected arguments after --"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
@@ -35,7 +38,9 @@ def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
     assert r.stdout == ""
 
 
-@pytest.mark.parametrize("args", [("--help",), ("help",), ("run", "--help"), ("test", "--help"), ("doctor", "--help")])
+@pytest.mark.parametrize(
+    "args", [("--help",), ("help",), ("run", "--help"), ("test", "--help"), ("doctor", "--help"), ("conform", "--help")]
+)
 def test_help_exits_0(args):
     r = run(*args)
     assert r.returncode == 0

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "socklab/result.hpp"
+#include "socklab/version.hpp"
 
 namespace socklab {
 namespace {
@@ -111,6 +112,17 @@ TEST(Result, HoldsAValueOrAnError) {
   EXPECT_EQ(bad.error(), std::errc::connection_reset);
   EXPECT_THROW(result<int>(bad).value_or_throw("recv"), connection_reset_error);
   EXPECT_EQ(result<int>(ok).value_or_throw("recv"), 42);
+}
+
+}  // namespace
+}  // namespace socklab
+
+namespace socklab {
+namespace {
+
+TEST(Version, NamesTheReleaseAndTheCommit) {
+  EXPECT_EQ(version(), "0.1.0");
+  EXPECT_FALSE(git_commit().empty());
 }
 
 }  // namespace

@@ -47,6 +47,20 @@ class peer {
   std::future<void> done_;
 };
 
+/// Whether `call` throws a socklab::error whose code is `expected`; on failure, says what happened
+/// instead. Use as EXPECT_TRUE(raises(std::errc::address_in_use, [&] { s.bind(a); })).
+template <class F>
+::testing::AssertionResult raises(std::errc expected, F&& call) {
+  const auto wanted = std::make_error_code(expected).message();
+  try {
+    call();
+  } catch (const error& e) {
+    if (e.code() == expected) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "threw '" << e.what() << "', expected '" << wanted << "'";
+  }
+  return ::testing::AssertionFailure() << "did not throw; expected '" << wanted << "'";
+}
+
 /// A listening socket on the loopback address of `f`, kernel-chosen port (never a fixed one).
 inline socket listener(family f = family::inet) {
   socket s(f, type::stream);

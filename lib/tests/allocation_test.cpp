@@ -13,6 +13,9 @@ namespace {
 std::atomic<long> allocations{0};
 }  // namespace
 
+// GCC 12 sees free() on memory from the operator new below and warns; the pairing is deliberate.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t n) {
   allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
@@ -20,6 +23,7 @@ void* operator new(std::size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace socklab {
 namespace {

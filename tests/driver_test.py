@@ -27,6 +27,7 @@ def run(*args, env=None):
         (("conform", "--bogus"), "conform: unknown option '--bogus'"),
         (("conform", "-o"), "conform: -o needs a folder"),
         (("run", "--", "x"), "run: unexpected arguments after --"),
+        (("bench", "--bogus"), "bench: unknown option '--bogus'"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
@@ -39,7 +40,7 @@ def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
 
 
 @pytest.mark.parametrize(
-    "args", [("--help",), ("help",), ("run", "--help"), ("test", "--help"), ("doctor", "--help"), ("conform", "--help")]
+    "args", [("--help",), ("help",), ("run", "--help"), ("test", "--help"), ("doctor", "--help"), ("conform", "--help"), ("bench", "--help")]
 )
 def test_help_exits_0(args):
     r = run(*args)

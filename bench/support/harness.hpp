@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// What every family needs around its timed loop: the CPU plan, a peer with the run's options,
+// error mapping, checksums.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "endpoints.hpp"
+#include "options.hpp"
+#include "peer.hpp"
+#include "placement.hpp"
+
+namespace socklab::bench {
+
+/// The placement in force for this run (computed once from the options).
+const cpu_plan& plan();
+
+/// A peer for `sock` in the configured mode, pinned as the plan says.
+inline peer_runner start_peer(socket sock, peer_body body) {
+  return peer_runner(current().peer, plan().peer_cpu, std::move(sock), std::move(body));
+}
+
+/// How long to wait for a peer to finish once told to: the watchdog plus a margin.
+inline std::chrono::milliseconds join_limit() { return current().watchdog + std::chrono::seconds(5); }
+
+/// Runs a family's body; any exception ends the benchmark with SkipWithError (Google Benchmark
+/// then records error_occurred, and socklab-bench exits non-zero).
+template <class F>
+void guarded(benchmark::State& st, F&& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    st.SkipWithError(e.what());
+  }
+}
+
+/// Throws if the peer reported an error.
+void check_peer(const peer_result& r);
+
+/// A message buffer with a recognisable pattern, and the additive checksum of its bytes.
+std::vector<std::byte> pattern(std::size_t size);
+inline std::uint64_t byte_sum(std::span<const std::byte> b) {
+  std::uint64_t s = 0;
+  for (const auto x : b) s += std::to_integer<std::uint64_t>(x);
+  return s;
+}
+
+using clock = std::chrono::steady_clock;
+inline double seconds_between(clock::time_point a, clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace socklab::bench

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// The two implementations every family is measured with, behind one interface, so that a family's
+// code is written once: via_socklab calls the library; via_posix makes the same system calls by
+// hand. Both block in the kernel (the watchdog is SO_RCVTIMEO/SO_SNDTIMEO) and both throw on error.
+#pragma once
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <span>
+#include <system_error>
+
+#include "endpoints.hpp"
+#include "socklab/socket.hpp"
+
+namespace socklab::bench {
+
+#if defined(MSG_NOSIGNAL)
+inline constexpr int raw_send_flags = MSG_NOSIGNAL;
+#else
+inline constexpr int raw_send_flags = 0;  // macOS: the raw twin relies on SIGPIPE being ignored
+#endif
+
+struct via_socklab {
+  static constexpr const char* name = "socklab";
+  static void send_all(socket& s, std::span<const std::byte> b) { s.sendall(b); }
+  static std::size_t recv_some(socket& s, std::span<std::byte> b) { return s.recv_into(b); }
+  static void send_to(socket& s, std::span<const std::byte> b, const target& to) { s.sendto(b, to.addr); }
+  static std::size_t recv_from(socket& s, std::span<std::byte> b) { return s.recvfrom_into(b).nbytes; }
+  /// One connection's life: socket, watchdog, connect, wait for the server's close, close.
+  static void connect_cycle(const target& to) {
+    socket c(family_of(to.addr), type::stream);
+    set_watchdog(c.fileno());  // the same two setsockopt calls as the raw twin
+    c.connect(to.addr);
+    std::byte b{};
+    c.recv_into(std::span(&b, 1));
+    c.close();
+  }
+  static void accept_and_close(socket& listener) { listener.accept().conn.close(); }
+};
+
+struct via_posix {
+  static constexpr const char* name = "raw";
+  [[noreturn]] static void fail(const char* op) {
+    throw std::system_error(errno, std::system_category(), op);
+  }
+
+  static void send_all(socket& s, std::span<const std::byte> b) {
+    const int fd = s.fileno();
+    std::size_t sent = 0;
+    do {
+      const auto n = ::send(fd, b.data() + sent, b.size() - sent, raw_send_flags);
+      if (n >= 0) {
+        sent += static_cast<std::size_t>(n);
+      } else if (errno != EINTR) {
+        fail("send");
+      }
+    } while (sent < b.size());
+  }
+  static std::size_t recv_some(socket& s, std::span<std::byte> b) {
+    for (;;) {
+      const auto n = ::recv(s.fileno(), b.data(), b.size(), 0);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) fail("recv");
+    }
+  }
+  static void send_to(socket& s, std::span<const std::byte> b, const target& to) {
+    for (;;) {
+      const auto n = ::sendto(s.fileno(), b.data(), b.size(), raw_send_flags,
+                              reinterpret_cast<const sockaddr*>(&to.native), to.native_len);
+      if (n >= 0) return;
+      if (errno != EINTR) fail("sendto");
+    }
+  }
+  static std::size_t recv_from(socket& s, std::span<std::byte> b) {
+    sockaddr_storage from{};
+    for (;;) {
+      socklen_t len = sizeof from;
+      const auto n = ::recvfrom(s.fileno(), b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) fail("recvfrom");
+    }
+  }
+  static void connect_cycle(const target& to) {
+    const int fd = ::socket(to.native.ss_family, SOCK_STREAM, 0);
+    if (fd < 0) fail("socket");
+    struct closer {
+      int fd;
+      ~closer() { ::close(fd); }
+    } guard{fd};
+    set_watchdog(fd);
+    while (::connect(fd, reinterpret_cast<const sockaddr*>(&to.native), to.native_len) != 0)
+      if (errno != EINTR) fail("connect");
+    char b = 0;
+    while (::recv(fd, &b, 1, 0) < 0)
+      if (errno != EINTR) fail("recv");
+  }
+  static void accept_and_close(socket& listener) {
+    for (;;) {
+      const int fd = ::accept(listener.fileno(), nullptr, nullptr);
+      if (fd >= 0) {
+        ::close(fd);
+        return;
+      }
+      if (errno != EINTR) fail("accept");
+    }
+  }
+};
+
+}  // namespace socklab::bench

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+#include "options.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <string_view>
+
+namespace socklab::bench {
+namespace {
+
+options active;
+
+int parse_int(std::string_view flag, std::string_view text, int min, int max) {
+  int value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < min || value > max)
+    throw std::invalid_argument(std::string(flag) + " needs a whole number from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ", got '" + std::string(text) + "'");
+  return value;
+}
+
+}  // namespace
+
+const options& current() { return active; }
+void set_current(const options& o) { active = o; }
+
+std::string to_string(placement p) {
+  switch (p) {
+    case placement::cross_cpu:
+      return "cross-cpu";
+    case placement::same_cpu:
+      return "same-cpu";
+    case placement::unpinned:
+      return "unpinned";
+  }
+  return "?";
+}
+
+std::string to_string(peer_mode m) { return m == peer_mode::thread ? "thread" : "process"; }
+
+std::string usage() {
+  return "socklab-bench: loopback throughput and latency, through socklab and through raw POSIX calls.\n"
+         "options (Google Benchmark's --benchmark_* flags follow below):\n"
+         "  --profile=quick|full          size sweep and repetitions (default full)\n"
+         "  --placement=cross-cpu|same-cpu|unpinned\n"
+         "                                where the measuring thread and the peer run (default cross-cpu:\n"
+         "                                pinned to different CPUs, the most stable on small VMs)\n"
+         "  --peer=thread|process         run the peer in a thread or a child process (default thread)\n"
+         "  --tcp-congestion=NAME         TCP_CONGESTION for TCP sockets (default: the system's)\n"
+         "  --sndbuf=BYTES --rcvbuf=BYTES socket buffer sizes on both ends (default: autotuning)\n"
+         "  --nodelay=0|1                 TCP_NODELAY for request/response (default 1)\n"
+         "  --verify                      the receiver checksums every byte\n"
+         "  --watchdog-ms=N               fail a benchmark whose peer is silent this long (default 5000)\n"
+         "  --out=FILE                    write Google Benchmark JSON plus socklab's context to FILE\n";
+}
+
+options parse_options(int& argc, char** argv) {
+  options o;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value_of = [&](std::string_view flag) -> std::optional<std::string_view> {
+      if (arg.substr(0, flag.size()) == flag && arg.size() > flag.size() && arg[flag.size()] == '=')
+        return arg.substr(flag.size() + 1);
+      return std::nullopt;
+    };
+    if (auto v = value_of("--profile")) {
+      if (*v == "quick")
+        o.sweep = profile::quick;
+      else if (*v == "full")
+        o.sweep = profile::full;
+      else
+        throw std::invalid_argument("--profile must be quick or full, got '" + std::string(*v) + "'");
+    } else if (auto v = value_of("--placement")) {
+      if (*v == "cross-cpu")
+        o.where = placement::cross_cpu;
+      else if (*v == "same-cpu")
+        o.where = placement::same_cpu;
+      else if (*v == "unpinned")
+        o.where = placement::unpinned;
+      else
+        throw std::invalid_argument("--placement must be cross-cpu, same-cpu or unpinned, got '" +
+                                    std::string(*v) + "'");
+    } else if (auto v = value_of("--peer")) {
+      if (*v == "thread")
+        o.peer = peer_mode::thread;
+      else if (*v == "process")
+        o.peer = peer_mode::process;
+      else
+        throw std::invalid_argument("--peer must be thread or process, got '" + std::string(*v) + "'");
+    } else if (auto v = value_of("--tcp-congestion")) {
+      if (v->empty() || v->size() > 15)
+        throw std::invalid_argument("--tcp-congestion needs a name of 1-15 characters");
+      o.tcp_congestion = std::string(*v);
+    } else if (auto v = value_of("--sndbuf")) {
+      o.sndbuf = parse_int("--sndbuf", *v, 1024, 1 << 30);
+    } else if (auto v = value_of("--rcvbuf")) {
+      o.rcvbuf = parse_int("--rcvbuf", *v, 1024, 1 << 30);
+    } else if (auto v = value_of("--nodelay")) {
+      o.nodelay = parse_int("--nodelay", *v, 0, 1) == 1;
+    } else if (arg == "--verify") {
+      o.verify = true;
+    } else if (auto v = value_of("--watchdog-ms")) {
+      o.watchdog = std::chrono::milliseconds(parse_int("--watchdog-ms", *v, 10, 600000));
+    } else if (auto v = value_of("--out")) {
+      if (v->empty()) throw std::invalid_argument("--out needs a file name");
+      o.out = std::string(*v);
+    } else if (arg.substr(0, 12) == "--benchmark_" || arg == "--help" || arg == "-h" ||
+               arg.substr(0, 2) != "--") {
+      argv[kept++] = argv[i];  // Google Benchmark's (it rejects what it does not know)
+    } else {
+      throw std::invalid_argument("unknown option '" + std::string(arg) + "' (see --help)");
+    }
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return o;
+}
+
+}  // namespace socklab::bench

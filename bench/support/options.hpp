@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// socklab-bench's own command-line options (Google Benchmark's --benchmark_* flags pass through).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace socklab::bench {
+
+enum class placement { cross_cpu, same_cpu, unpinned };
+enum class peer_mode { thread, process };
+enum class profile { quick, full };
+
+struct options {
+  placement where = placement::cross_cpu;  // stable on 2 vCPUs: no migration, no sharing a core
+  peer_mode peer = peer_mode::thread;
+  profile sweep = profile::full;
+  std::optional<std::string> tcp_congestion;  // e.g. "cubic"; unset: the system default
+  std::optional<int> sndbuf;                  // SO_SNDBUF on both ends; unset: autotuning
+  std::optional<int> rcvbuf;                  // SO_RCVBUF on both ends; unset: autotuning
+  bool nodelay = true;                        // TCP_NODELAY for request/response
+  bool verify = false;                        // the receiver checksums every byte
+  std::chrono::milliseconds watchdog{5000};   // a peer silent this long fails the benchmark
+  std::string out;                            // JSON output path ("" = none)
+};
+
+/// The options in force (set once by main before any benchmark runs).
+const options& current();
+void set_current(const options& o);
+
+/// Parses and removes socklab-bench's own flags from argv; the rest is left for Google Benchmark.
+/// Throws std::invalid_argument with a one-line message for a bad flag or value.
+options parse_options(int& argc, char** argv);
+
+std::string to_string(placement p);
+std::string to_string(peer_mode m);
+
+/// The text printed by --help, before Google Benchmark's own.
+std::string usage();
+
+}  // namespace socklab::bench

@@ -3,11 +3,13 @@
 // Unlike Google Benchmark itself, it exits non-zero when a benchmark fails or nothing matched.
 #include <benchmark/benchmark.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +24,8 @@ namespace {
 // Counts failed runs while printing as usual, so that main can turn them into an exit status.
 class checking_reporter : public benchmark::ConsoleReporter {
  public:
+  // Colour only on a terminal: a custom display reporter does not get --benchmark_color applied.
+  checking_reporter() : ConsoleReporter(::isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs)
       if (r.error_occurred) ++errors;
@@ -115,13 +119,15 @@ int run(int argc, char** argv) {
   if (!raw_json.empty()) {
     try {
       std::ifstream in(raw_json);
-      auto doc = nlohmann::json::parse(in);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       in.close();
+      auto doc = parse_gbench_json(text);
       doc["socklab"] = {{"schema_version", 1}, {"overhead", overhead_table(doc)}};
       harness::write_file_atomically(o.out, doc.dump(2) + "\n");
       std::remove(raw_json.c_str());
       print_overhead(std::cout, doc["socklab"]["overhead"]);
     } catch (const std::exception& e) {
+      std::remove(raw_json.c_str());
       std::cerr << "socklab-bench: cannot write " << o.out << ": " << e.what() << '\n';
       return 2;
     }

@@ -66,6 +66,39 @@ nlohmann::json overhead_table(const nlohmann::json& gbench) {
   return rows;
 }
 
+nlohmann::json parse_gbench_json(const std::string& text) {
+  std::string clean;
+  clean.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      clean += c;
+      if (c == '\\' && i + 1 < text.size())
+        clean += text[++i];
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      clean += c;
+      continue;
+    }
+    bool replaced = false;
+    for (const std::string_view word : {"-Infinity", "Infinity", "-nan", "-inf", "NaN", "nan", "inf"}) {
+      if (text.compare(i, word.size(), word) == 0) {
+        clean += "null";
+        i += word.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) clean += c;
+  }
+  return nlohmann::json::parse(clean);
+}
+
 void print_overhead(std::ostream& out, const nlohmann::json& rows) {
   out << "\nsocklab / raw POSIX (medians; rates: >= 1 is no loss; p50_us: <= 1 is nothing added)\n";
   for (const auto& r : rows) {

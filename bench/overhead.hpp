@@ -14,4 +14,8 @@ nlohmann::json overhead_table(const nlohmann::json& gbench);
 
 void print_overhead(std::ostream& out, const nlohmann::json& rows);
 
+/// Google Benchmark writes non-finite counters as bare NaN / inf, which JSON does not allow:
+/// parses its output with those values read as null.
+nlohmann::json parse_gbench_json(const std::string& text);
+
 }  // namespace socklab::bench

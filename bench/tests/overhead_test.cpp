@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace socklab::bench {
 namespace {
 
@@ -43,6 +46,25 @@ TEST(Overhead, ErroredRunsAreLeftOut) {
   doc["benchmarks"].push_back(bad);
   doc["benchmarks"].push_back(run("tcp_stream/raw/64/real_time", "bytes_per_second", 1.0));
   EXPECT_TRUE(overhead_table(doc).empty());
+}
+
+TEST(GbenchJson, NonFiniteCountersReadAsNull) {
+  const auto doc = parse_gbench_json(
+      R"({"a": NaN, "b": -nan, "c": inf, "d": [1, -inf], "e": "NaN inf stays text", "f": "q\"NaN"})");
+  EXPECT_TRUE(doc["a"].is_null());
+  EXPECT_TRUE(doc["b"].is_null());
+  EXPECT_TRUE(doc["c"].is_null());
+  EXPECT_TRUE(doc["d"][1].is_null());
+  EXPECT_EQ(doc["e"], "NaN inf stays text");
+  EXPECT_EQ(doc["f"], "q\"NaN");
+}
+
+TEST(GbenchJson, GoogleBenchmarksOwnOutputWithANanCounterParses) {
+  std::ifstream in(SOCKLAB_FIXTURES_DIR "/gbench_with_nan.json");
+  ASSERT_TRUE(in) << "fixture missing";
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto doc = parse_gbench_json(text);
+  EXPECT_FALSE(doc["benchmarks"].empty());
 }
 
 }  // namespace

@@ -18,7 +18,10 @@ def result(request, bench, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     r = run(bench, *TINY, FILTER, f"--peer={request.param}", f"--out={out}")
     assert r.returncode == 0, r.stdout + r.stderr
-    return json.loads(out.read_text()), r.stdout
+    def reject(constant):
+        raise AssertionError(f"{constant} in the output: not valid JSON")
+
+    return json.loads(out.read_text(), parse_constant=reject), r.stdout
 
 
 def test_context_records_the_run(result):

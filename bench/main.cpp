@@ -38,7 +38,7 @@ std::vector<std::string> profile_defaults(profile p) {
   if (p == profile::quick)
     return {"--benchmark_min_time=0.05", "--benchmark_repetitions=3",
             "--benchmark_enable_random_interleaving=true"};
-  return {"--benchmark_min_time=0.2", "--benchmark_repetitions=6",
+  return {"--benchmark_min_time=0.5", "--benchmark_repetitions=6",
           "--benchmark_enable_random_interleaving=true"};
 }
 
@@ -96,6 +96,7 @@ int run(int argc, char** argv) {
   }
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   std::vector<char*> gb_argv;
+  gb_argv.reserve(args.size() + 1);
   for (auto& a : args) gb_argv.push_back(a.data());
   gb_argv.push_back(nullptr);
   int gb_argc = static_cast<int>(args.size());
@@ -112,7 +113,7 @@ int run(int argc, char** argv) {
   const auto ran = benchmark::RunSpecifiedBenchmarks(&display);
   benchmark::Shutdown();
   if (ran == 0) {
-    std::remove(raw_json.c_str());
+    (void)std::remove(raw_json.c_str());  // best effort: the error that follows is what matters
     std::cerr << "socklab-bench: no benchmark matched the filter\n";
     return 2;
   }
@@ -124,10 +125,10 @@ int run(int argc, char** argv) {
       auto doc = parse_gbench_json(text);
       doc["socklab"] = {{"schema_version", 1}, {"overhead", overhead_table(doc)}};
       harness::write_file_atomically(o.out, doc.dump(2) + "\n");
-      std::remove(raw_json.c_str());
+      (void)std::remove(raw_json.c_str());  // its content now lives in o.out
       print_overhead(std::cout, doc["socklab"]["overhead"]);
     } catch (const std::exception& e) {
-      std::remove(raw_json.c_str());
+      (void)std::remove(raw_json.c_str());  // best effort: the error that follows is what matters
       std::cerr << "socklab-bench: cannot write " << o.out << ": " << e.what() << '\n';
       return 2;
     }

@@ -103,8 +103,8 @@ void print_overhead(std::ostream& out, const nlohmann::json& rows) {
   out << "\nsocklab / raw POSIX (medians; rates: >= 1 is no loss; p50_us: <= 1 is nothing added)\n";
   for (const auto& r : rows) {
     char line[160];
-    std::snprintf(line, sizeof line, "  %-28s %-18s %8.3f\n", r["benchmark"].get<std::string>().c_str(),
-                  r["metric"].get<std::string>().c_str(), r["ratio"].get<double>());
+    (void)std::snprintf(line, sizeof line, "  %-28s %-18s %8.3f\n", r["benchmark"].get<std::string>().c_str(),
+                        r["metric"].get<std::string>().c_str(), r["ratio"].get<double>());
     out << line;
   }
 }

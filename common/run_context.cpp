@@ -48,7 +48,7 @@ std::string utc_now() {
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 
@@ -113,13 +113,13 @@ void write_file_atomically(const std::string& path, const std::string& text) {
     out << text;
     out.flush();
     if (!out) {
-      std::remove(tmp.c_str());
+      (void)std::remove(tmp.c_str());  // best effort: the error that follows is what matters
       throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string cause = std::strerror(errno);
-    std::remove(tmp.c_str());
+    (void)std::remove(tmp.c_str());  // best effort: the error that follows is what matters
     throw std::runtime_error("cannot replace " + path + ": " + cause);
   }
 }

@@ -45,7 +45,7 @@ TEST(Signals, SIG_03_SendallUnderSignalsDeliversEveryByte) {
   // A paced reader, so that sendall spends a long time blocked and is interrupted often.
   peer reader([&, &b = b] {
     b.settimeout(loopback_timeout);
-    std::vector<std::byte> buf(64 * 1024);
+    std::vector<std::byte> buf(std::size_t{64} << 10);
     std::mutex m;
     std::condition_variable never;
     for (std::size_t n = b.recv_into(buf); n != 0; n = b.recv_into(buf)) {

@@ -61,7 +61,7 @@ class latency_histogram {
 
   static std::size_t index(std::uint64_t v) noexcept {
     if (v < sub_count) return static_cast<std::size_t>(v);
-    const int e = std::bit_width(v) - 1;  // v in [2^e, 2^(e+1)), e >= sub_bits
+    const int e = static_cast<int>(std::bit_width(v)) - 1;  // v in [2^e, 2^(e+1)), e >= sub_bits
     const int shift = e - sub_bits;
     const auto mantissa = (v >> shift) - sub_count;  // 0 .. sub_count-1
     return static_cast<std::size_t>((shift + 1) * sub_count + mantissa);

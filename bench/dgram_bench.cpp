@@ -61,14 +61,6 @@ void dgram_throughput(benchmark::State& st, family f) {
   });
 }
 
-template <class Io>
-void register_family(const char* name, family f, const std::vector<std::int64_t>& sizes) {
-  for (const auto size : sizes)
-    benchmark::RegisterBenchmark((std::string(name) + "/" + Io::name).c_str(), dgram_throughput<Io>, f)
-        ->Arg(size)
-        ->UseRealTime();
-}
-
 }  // namespace
 
 void register_dgram_benchmarks(profile p) {
@@ -77,10 +69,10 @@ void register_dgram_benchmarks(profile p) {
                                               : std::vector<std::int64_t>{64, 512, 1472, 8192, 32768, 65507};
   const std::vector<std::int64_t> unix_sizes =
       quick ? std::vector<std::int64_t>{64, 8192} : std::vector<std::int64_t>{64, 1472, 8192, 32768};
-  register_family<via_socklab>("udp_stream", family::inet, udp);
-  register_family<via_posix>("udp_stream", family::inet, udp);
-  register_family<via_socklab>("unix_dgram", family::unix_domain, unix_sizes);
-  register_family<via_posix>("unix_dgram", family::unix_domain, unix_sizes);
+  register_sizes<via_socklab>("udp_stream", dgram_throughput<via_socklab>, udp, family::inet);
+  register_sizes<via_posix>("udp_stream", dgram_throughput<via_posix>, udp, family::inet);
+  register_sizes<via_socklab>("unix_dgram", dgram_throughput<via_socklab>, unix_sizes, family::unix_domain);
+  register_sizes<via_posix>("unix_dgram", dgram_throughput<via_posix>, unix_sizes, family::unix_domain);
 }
 
 }  // namespace socklab::bench

@@ -92,14 +92,6 @@ void pingpong(benchmark::State& st, family f, type t) {
   });
 }
 
-template <class Io>
-void register_family(const char* name, family f, type t, const std::vector<std::int64_t>& sizes) {
-  for (const auto size : sizes)
-    benchmark::RegisterBenchmark((std::string(name) + "/" + Io::name).c_str(), pingpong<Io>, f, t)
-        ->Arg(size)
-        ->UseRealTime();
-}
-
 }  // namespace
 
 void register_pingpong_benchmarks(profile p) {
@@ -108,12 +100,15 @@ void register_pingpong_benchmarks(profile p) {
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65536};
   const std::vector<std::int64_t> udp_sizes =
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65507};
-  register_family<via_socklab>("tcp_pingpong", family::inet, type::stream, stream_sizes);
-  register_family<via_posix>("tcp_pingpong", family::inet, type::stream, stream_sizes);
-  register_family<via_socklab>("udp_pingpong", family::inet, type::dgram, udp_sizes);
-  register_family<via_posix>("udp_pingpong", family::inet, type::dgram, udp_sizes);
-  register_family<via_socklab>("unix_pingpong", family::unix_domain, type::stream, stream_sizes);
-  register_family<via_posix>("unix_pingpong", family::unix_domain, type::stream, stream_sizes);
+  register_sizes<via_socklab>("tcp_pingpong", pingpong<via_socklab>, stream_sizes, family::inet,
+                              type::stream);
+  register_sizes<via_posix>("tcp_pingpong", pingpong<via_posix>, stream_sizes, family::inet, type::stream);
+  register_sizes<via_socklab>("udp_pingpong", pingpong<via_socklab>, udp_sizes, family::inet, type::dgram);
+  register_sizes<via_posix>("udp_pingpong", pingpong<via_posix>, udp_sizes, family::inet, type::dgram);
+  register_sizes<via_socklab>("unix_pingpong", pingpong<via_socklab>, stream_sizes, family::unix_domain,
+                              type::stream);
+  register_sizes<via_posix>("unix_pingpong", pingpong<via_posix>, stream_sizes, family::unix_domain,
+                            type::stream);
 }
 
 }  // namespace socklab::bench

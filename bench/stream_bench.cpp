@@ -46,14 +46,6 @@ void stream_throughput(benchmark::State& st, family f) {
   });
 }
 
-template <class Io>
-void register_family(const char* name, family f, const std::vector<std::int64_t>& sizes) {
-  for (const auto size : sizes)
-    benchmark::RegisterBenchmark((std::string(name) + "/" + Io::name).c_str(), stream_throughput<Io>, f)
-        ->Arg(size)
-        ->UseRealTime();
-}
-
 }  // namespace
 
 void register_stream_benchmarks(profile p) {
@@ -63,10 +55,10 @@ void register_stream_benchmarks(profile p) {
             : std::vector<std::int64_t>{64, 512, 4096, 16384, 65536, 262144, 1 << 20};
   const std::vector<std::int64_t> unix_sizes =
       quick ? std::vector<std::int64_t>{4096, 65536} : std::vector<std::int64_t>{64, 4096, 65536, 1 << 20};
-  register_family<via_socklab>("tcp_stream", family::inet, tcp);
-  register_family<via_posix>("tcp_stream", family::inet, tcp);
-  register_family<via_socklab>("unix_stream", family::unix_domain, unix_sizes);
-  register_family<via_posix>("unix_stream", family::unix_domain, unix_sizes);
+  register_sizes<via_socklab>("tcp_stream", stream_throughput<via_socklab>, tcp, family::inet);
+  register_sizes<via_posix>("tcp_stream", stream_throughput<via_posix>, tcp, family::inet);
+  register_sizes<via_socklab>("unix_stream", stream_throughput<via_socklab>, unix_sizes, family::unix_domain);
+  register_sizes<via_posix>("unix_stream", stream_throughput<via_posix>, unix_sizes, family::unix_domain);
 }
 
 }  // namespace socklab::bench

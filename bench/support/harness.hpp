@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "endpoints.hpp"
 #include "options.hpp"
@@ -37,6 +38,13 @@ void guarded(benchmark::State& st, F&& body) {
   } catch (const std::exception& e) {
     st.SkipWithError(e.what());
   }
+}
+
+/// Registers `fn(state, args...)` as "<name>/<Io::name>/<size>" for each size, on wall-clock time.
+template <class Io, class Fn, class... Args>
+void register_sizes(const std::string& name, Fn fn, const std::vector<std::int64_t>& sizes, Args... args) {
+  for (const auto size : sizes)
+    benchmark::RegisterBenchmark((name + "/" + Io::name).c_str(), fn, args...)->Arg(size)->UseRealTime();
 }
 
 /// Throws if the peer reported an error.

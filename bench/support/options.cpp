@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace socklab::bench {
 namespace {
@@ -20,24 +21,41 @@ int parse_int(std::string_view flag, std::string_view text, int min, int max) {
   return value;
 }
 
+// Looks `text` up in a table of (spelling, value); the error lists every spelling.
+template <class T, std::size_t N>
+T parse_choice(std::string_view flag, std::string_view text,
+               const std::pair<std::string_view, T> (&choices)[N]) {
+  std::string names;
+  for (const auto& [name, value] : choices) {
+    if (text == name) return value;
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+  throw std::invalid_argument(std::string(flag) + " must be one of " + names + "; got '" + std::string(text) +
+                              "'");
+}
+
+constexpr std::pair<std::string_view, profile> profiles[] = {{"quick", profile::quick},
+                                                             {"full", profile::full}};
+constexpr std::pair<std::string_view, placement> placements[] = {{"cross-cpu", placement::cross_cpu},
+                                                                 {"same-cpu", placement::same_cpu},
+                                                                 {"unpinned", placement::unpinned}};
+constexpr std::pair<std::string_view, peer_mode> peer_modes[] = {{"thread", peer_mode::thread},
+                                                                 {"process", peer_mode::process}};
+
+template <class T, std::size_t N>
+std::string name_of(T value, const std::pair<std::string_view, T> (&choices)[N]) {
+  for (const auto& [name, v] : choices)
+    if (v == value) return std::string(name);
+  return "?";
+}
+
 }  // namespace
 
 const options& current() { return active; }
 void set_current(const options& o) { active = o; }
 
-std::string to_string(placement p) {
-  switch (p) {
-    case placement::cross_cpu:
-      return "cross-cpu";
-    case placement::same_cpu:
-      return "same-cpu";
-    case placement::unpinned:
-      return "unpinned";
-  }
-  return "?";
-}
-
-std::string to_string(peer_mode m) { return m == peer_mode::thread ? "thread" : "process"; }
+std::string to_string(placement p) { return name_of(p, placements); }
+std::string to_string(peer_mode m) { return name_of(m, peer_modes); }
 
 std::string usage() {
   return "socklab-bench: loopback throughput and latency, through socklab and through raw POSIX calls.\n"
@@ -66,29 +84,11 @@ options parse_options(int& argc, char** argv) {
       return std::nullopt;
     };
     if (auto v = value_of("--profile")) {
-      if (*v == "quick")
-        o.sweep = profile::quick;
-      else if (*v == "full")
-        o.sweep = profile::full;
-      else
-        throw std::invalid_argument("--profile must be quick or full, got '" + std::string(*v) + "'");
+      o.sweep = parse_choice("--profile", *v, profiles);
     } else if (auto v = value_of("--placement")) {
-      if (*v == "cross-cpu")
-        o.where = placement::cross_cpu;
-      else if (*v == "same-cpu")
-        o.where = placement::same_cpu;
-      else if (*v == "unpinned")
-        o.where = placement::unpinned;
-      else
-        throw std::invalid_argument("--placement must be cross-cpu, same-cpu or unpinned, got '" +
-                                    std::string(*v) + "'");
+      o.where = parse_choice("--placement", *v, placements);
     } else if (auto v = value_of("--peer")) {
-      if (*v == "thread")
-        o.peer = peer_mode::thread;
-      else if (*v == "process")
-        o.peer = peer_mode::process;
-      else
-        throw std::invalid_argument("--peer must be thread or process, got '" + std::string(*v) + "'");
+      o.peer = parse_choice("--peer", *v, peer_modes);
     } else if (auto v = value_of("--tcp-congestion")) {
       if (v->empty() || v->size() > 15)
         throw std::invalid_argument("--tcp-congestion needs a name of 1-15 characters");

@@ -28,10 +28,7 @@ TEST(Errors, ERR_01_HierarchyMirrorsPython) {
 }
 
 TEST(Errors, ERR_02_ErrnoMapsToPep3151Classes) {
-  socket probe;
-  probe.bind(ipv4_address::loopback());
-  const auto closed = probe.getsockname();
-  probe.close();
+  const address closed = unused_port();
   socket refused;
   EXPECT_THROW(refused.connect(closed), connection_refused_error);
 
@@ -76,10 +73,7 @@ TEST(Errors, ERR_04_ConnectExReturnsCodesButRaisesForArguments) {
   auto l = listener();
   socket ok;
   EXPECT_EQ(ok.connect_ex(l.getsockname()), 0);
-  socket probe;
-  probe.bind(ipv4_address::loopback());
-  const auto closed = probe.getsockname();
-  probe.close();
+  const address closed = unused_port();
   socket refused;
   EXPECT_EQ(refused.connect_ex(closed), ECONNREFUSED);
   socket nb;

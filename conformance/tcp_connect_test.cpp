@@ -7,15 +7,6 @@
 namespace socklab::conformance {
 namespace {
 
-// A loopback port with nothing listening: bound, noted, closed.
-ipv4_address closed_port() {
-  socket probe;
-  probe.bind(ipv4_address::loopback());
-  const auto where = std::get<ipv4_address>(probe.getsockname());
-  probe.close();
-  return where;
-}
-
 // A listener whose accept queue is full (listen(0) admits one on Linux), with the queued clients.
 struct full_queue {
   socket server;
@@ -36,7 +27,7 @@ full_queue fill_accept_queue() {
 }
 
 TEST(TcpConnect, TCP_CONN_01_ClosedPortIsRefusedAtOnce) {
-  const auto where = closed_port();
+  const auto where = unused_port();
   socket s;
   const double elapsed = seconds_taken([&] { EXPECT_THROW(s.connect(where), connection_refused_error); });
   observe("refusal_ms", elapsed * 1000);
@@ -56,7 +47,7 @@ TEST(TcpConnect, TCP_CONN_02_NonBlockingConnectCompletesThroughSoError) {
 
   socket refused;
   refused.setblocking(false);
-  const int rc2 = refused.connect_ex(closed_port());
+  const int rc2 = refused.connect_ex(unused_port());
   if (rc2 == EINPROGRESS) {
     ASSERT_TRUE(writable_within(refused, 10s));
     EXPECT_EQ(refused.getsockopt(option::error), ECONNREFUSED);
@@ -88,14 +79,14 @@ TEST(TcpConnect, TCP_CONN_03_TimeoutModeConnectTimesOut) {
 
 TEST(TcpConnect, TCP_CONN_04_CreateConnectionTriesAllAndKeepsTheLastError) {
   default_timeout_guard guard;
-  const auto where = closed_port();
+  const auto where = unused_port();
   EXPECT_THROW(create_connection("localhost", where.port, loopback_timeout), connection_refused_error);
   auto l = listener();
   const auto port = std::get<ipv4_address>(l.getsockname()).port;
   setdefaulttimeout(42s);
   EXPECT_EQ(create_connection("127.0.0.1", port).gettimeout(), timeout(42s));
   EXPECT_EQ(create_connection("127.0.0.1", port, std::nullopt).gettimeout(), std::nullopt);
-  const auto source = closed_port();
+  const auto source = unused_port();
   EXPECT_EQ(create_connection("127.0.0.1", port, loopback_timeout, source).getsockname(), address(source));
 }
 

@@ -128,10 +128,7 @@ TEST(Udp, UDP_07_ConnectedSocketFiltersPeersAndReportsRefusal) {
   s.send(as_bytes("no address needed"));
   EXPECT_EQ(as_text(peer_sock.recv(64)), "no address needed");
 
-  socket probe(family::inet, type::dgram);
-  probe.bind(ipv4_address::loopback());
-  const auto closed = probe.getsockname();
-  probe.close();
+  const address closed = unused_port(type::dgram);
   auto c = bound_dgram(family::inet, dir, "");
   c.connect(closed);
   c.send(as_bytes("x"));

@@ -115,10 +115,7 @@ TEST(Dgram, SendWithoutDestinationFails) {
 }
 
 TEST(Dgram, ConnectedUdpReportsPortUnreachableAsRefused) {
-  socket probe(family::inet, type::dgram);
-  probe.bind(ipv4_address::loopback());
-  const auto closed = probe.getsockname();
-  probe.close();
+  const address closed = unused_port(type::dgram);
   socket s(family::inet, type::dgram);
   s.settimeout(loopback_timeout);
   s.connect(closed);

@@ -54,19 +54,13 @@ TEST(CreateConnection, ConnectsByNameAndTakesTheDefaultTimeout) {
 
 TEST(CreateConnection, BindsTheSourceAddress) {
   auto l = listener();
-  socket probe;
-  probe.bind(ipv4_address::loopback());
-  const auto source = probe.getsockname();
-  probe.close();
+  const address source = unused_port();
   auto c = create_connection(l.getsockname(), loopback_timeout, source);
   EXPECT_EQ(c.getsockname(), source);
 }
 
 TEST(CreateConnection, RaisesTheLastErrorWhenAllAddressesFail) {
-  socket probe;
-  probe.bind(ipv4_address::loopback());
-  const auto port = std::get<ipv4_address>(probe.getsockname()).port;
-  probe.close();
+  const auto port = unused_port().port;
   // "localhost" may resolve to ::1 and 127.0.0.1: every candidate is tried, the last error kept.
   EXPECT_THROW(create_connection("localhost", port, loopback_timeout), connection_refused_error);
 }

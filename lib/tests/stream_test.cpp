@@ -59,10 +59,7 @@ TEST(Stream, UnixStreamByPath) {
 }
 
 TEST(Stream, ConnectToClosedPortIsRefused) {
-  socket probe;
-  probe.bind(ipv4_address::loopback());
-  const auto closed = probe.getsockname();
-  probe.close();
+  const address closed = unused_port();
   socket c;
   EXPECT_THROW(c.connect(closed), connection_refused_error);
   socket d;

@@ -61,6 +61,14 @@ template <class F>
   return ::testing::AssertionFailure() << "did not throw; expected '" << wanted << "'";
 }
 
+/// A 127.0.0.1 port (TCP or UDP) with nothing behind it: bound, noted, closed. Racy in principle,
+/// like CPython's find_unused_port, but ephemeral ports are not reused at once on loopback.
+inline ipv4_address unused_port(type t = type::stream) {
+  socket probe(family::inet, t);
+  probe.bind(ipv4_address::loopback());
+  return std::get<ipv4_address>(probe.getsockname());
+}
+
 /// A listening socket on the loopback address of `f`, kernel-chosen port (never a fixed one).
 inline socket listener(family f = family::inet) {
   socket s(f, type::stream);

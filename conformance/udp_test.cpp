@@ -133,11 +133,17 @@ TEST(Udp, UDP_07_ConnectedSocketFiltersPeersAndReportsRefusal) {
   c.connect(closed);
   c.send(as_bytes("x"));
   EXPECT_THROW(c.recv(8), connection_refused_error);
-  // An unconnected socket sending to the same closed port sees no error.
+  // An unconnected socket sending to the same closed port sees no error. (Whether anything else
+  // arrives on it is not this behaviour's business: only that no refusal is reported.)
   auto u = bound_dgram(family::inet, dir, "");
-  u.sendto(as_bytes("x"), closed);
+  EXPECT_NO_THROW(u.sendto(as_bytes("x"), closed));
   u.setblocking(false);
-  EXPECT_THROW(u.recv(8), blocking_io_error);
+  try {
+    (void)u.recv(8);
+  } catch (const connection_refused_error&) {
+    ADD_FAILURE() << "an unconnected UDP socket reported the port-unreachable error";
+  } catch (const blocking_io_error&) {
+  }
 }
 
 TEST(Udp, UDP_08_SendWithoutADestinationFails) {

@@ -5,14 +5,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -61,10 +64,25 @@ template <class F>
   return ::testing::AssertionFailure() << "did not throw; expected '" << wanted << "'";
 }
 
-/// A 127.0.0.1 port (TCP or UDP) with nothing behind it: bound, noted, closed. Racy in principle,
-/// like CPython's find_unused_port, but ephemeral ports are not reused at once on loopback.
+/// A 127.0.0.1 port (TCP or UDP) with nothing behind it: bound, noted, closed. It is taken from
+/// just below the kernel's ephemeral range, so that no test running in parallel can be handed the
+/// same port by bind(0) or connect() while this test relies on it being closed.
 inline ipv4_address unused_port(type t = type::stream) {
-  socket probe(family::inet, t);
+  int low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> low;
+  const int first = std::max(1024, low - 10000);
+  static std::mt19937 rng(std::random_device{}());
+  for (int attempt = 0; attempt < 200 && first < low; ++attempt) {
+    const int port = std::uniform_int_distribution<int>(first, low - 1)(rng);
+    try {
+      socket probe(family::inet, t);
+      probe.bind(ipv4_address::loopback(port));
+      return std::get<ipv4_address>(probe.getsockname());
+    } catch (const error&) {
+      // in use: try another
+    }
+  }
+  socket probe(family::inet, t);  // no free port below the range: fall back to the kernel's choice
   probe.bind(ipv4_address::loopback());
   return std::get<ipv4_address>(probe.getsockname());
 }

@@ -39,7 +39,7 @@ TEST(Construction, CON_02_TypeNeverShowsModeFlags) {
 }
 
 TEST(Construction, CON_03_InvalidCombinationsFailWithoutLeaking) {
-  const int before = open_fd_count();
+  const auto before = open_fds();
   auto expect_errno = [](family f, type t, int proto, std::errc expected) {
     try {
       socket s(f, t, proto);
@@ -50,7 +50,7 @@ TEST(Construction, CON_03_InvalidCombinationsFailWithoutLeaking) {
   };
   expect_errno(family::inet, type::dgram, IPPROTO_TCP, std::errc::protocol_not_supported);
   expect_errno(family::inet, type::stream, IPPROTO_UDP, std::errc::protocol_not_supported);
-  EXPECT_EQ(open_fd_count(), before);
+  EXPECT_EQ(open_fds(), before);
 }
 
 TEST(Construction, CON_04_SocketsAreNotInheritable) {

@@ -27,21 +27,6 @@ namespace socklab::conformance {
 
 using namespace socklab::test;
 
-/// Open descriptors of this process, counted from /proc/self/fd (or by probing elsewhere).
-inline int open_fd_count() {
-  std::error_code ec;
-  if (std::filesystem::exists("/proc/self/fd", ec)) {
-    int n = 0;
-    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != end(it);
-         it.increment(ec))
-      ++n;
-    return n - 1;  // the iterator's own descriptor
-  }
-  int n = 0;
-  for (int fd = 0; fd < 4096; ++fd) n += ::fcntl(fd, F_GETFD) != -1;
-  return n;
-}
-
 /// Sends SIGUSR1 to the constructing thread about every `period` until destroyed. The handler is
 /// installed without SA_RESTART, so every blocking call in that thread sees EINTR. (CPython's tests
 /// also clobber errno in their handler; a C++ handler must preserve it, and TSan insists.)

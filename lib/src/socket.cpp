@@ -61,11 +61,14 @@ socket::socket(int fd, socklab::family f, socklab::type t, int proto, timeout t_
 
 socket::socket(socklab::family f, socklab::type t, int proto)
     : fd_(unwrap(sys::open_socket(f, t, proto), "socket")), family_(f), type_(t), proto_(proto) {
-  try {
-    settimeout(getdefaulttimeout());
-  } catch (...) {
-    sys::close_fd(std::exchange(fd_, -1));
-    throw;
+  // A new descriptor is blocking already: only a default timeout needs a system call.
+  if (const auto t = getdefaulttimeout()) {
+    try {
+      settimeout(t);
+    } catch (...) {
+      sys::close_fd(std::exchange(fd_, -1));
+      throw;
+    }
   }
 }
 
@@ -298,8 +301,10 @@ timeout getdefaulttimeout() noexcept {
 std::pair<socket, socket> socketpair(socklab::family f, socklab::type t, int proto) {
   const auto [a, b] = unwrap(sys::open_socketpair(f, t, proto), "socketpair");
   std::pair<socket, socket> pair{socket(a, f, t, proto, std::nullopt), socket(b, f, t, proto, std::nullopt)};
-  pair.first.settimeout(getdefaulttimeout());
-  pair.second.settimeout(getdefaulttimeout());
+  if (const auto t = getdefaulttimeout()) {
+    pair.first.settimeout(t);
+    pair.second.settimeout(t);
+  }
   return pair;
 }
 

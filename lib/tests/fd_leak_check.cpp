@@ -3,33 +3,18 @@
 // operation threw. Linked into every unit and conformance test binary; it registers itself.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <set>
 #include <string>
 
+#include "support.hpp"
+
 namespace {
 
-// The set of open descriptors, from /proc/self/fd (Linux) or /dev/fd (macOS, FreeBSD).
-std::set<int> open_fds() {
-  std::set<int> fds;
-  std::error_code ec;
-  for (const char* dir : {"/proc/self/fd", "/dev/fd"}) {
-    std::filesystem::directory_iterator it(dir, ec);
-    if (ec) continue;
-    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      fds.insert(std::stoi(it->path().filename().string()));
-    }
-    return fds;
-  }
-  return fds;
-}
-
 class fd_leak_check : public ::testing::EmptyTestEventListener {
-  void OnTestStart(const ::testing::TestInfo&) override { before_ = open_fds(); }
+  void OnTestStart(const ::testing::TestInfo&) override { before_ = socklab::test::open_fds(); }
   void OnTestEnd(const ::testing::TestInfo&) override {
     std::string leaked;
-    for (const int fd : open_fds())
+    for (const int fd : socklab::test::open_fds())
       if (!before_.count(fd)) leaked += " " + std::to_string(fd);
     // Each listing holds one descriptor of its own while it runs; it is closed by now, so any
     // descriptor new since the start belongs to the test.

@@ -16,6 +16,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -49,6 +50,23 @@ class peer {
  private:
   std::future<void> done_;
 };
+
+/// The descriptors this process has open, from /proc/self/fd (Linux) or /dev/fd (macOS, FreeBSD).
+/// The listing's own descriptor is closed again before this returns.
+inline std::set<int> open_fds() {
+  std::set<int> fds;
+  std::error_code ec;
+  for (const char* dir : {"/proc/self/fd", "/dev/fd"}) {
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) continue;
+    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      fds.insert(std::stoi(it->path().filename().string()));
+    }
+    return fds;
+  }
+  return fds;
+}
 
 /// Whether `call` throws a socklab::error whose code is `expected`; on failure, says what happened
 /// instead. Use as EXPECT_TRUE(raises(std::errc::address_in_use, [&] { s.bind(a); })).

@@ -45,8 +45,8 @@ void connect_rate(benchmark::State& st) {
 }  // namespace
 
 void register_connect_benchmarks(profile) {
-  benchmark::RegisterBenchmark("tcp_connect/socklab", connect_rate<via_socklab>)->UseRealTime();
-  benchmark::RegisterBenchmark("tcp_connect/raw", connect_rate<via_posix>)->UseRealTime();
+  register_one("tcp_connect/socklab", "tcp_connect/socklab", connect_rate<via_socklab>);
+  register_one("tcp_connect/raw", "tcp_connect/raw", connect_rate<via_posix>);
 }
 
 }  // namespace socklab::bench

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "harness.hpp"
 
+#include <time.h>
+
+#include <cstdio>
+#include <mutex>
 #include <stdexcept>
 
 namespace socklab::bench {
@@ -8,6 +12,39 @@ namespace socklab::bench {
 const cpu_plan& plan() {
   static const cpu_plan p = plan_for(current().where);
   return p;
+}
+
+thread_local planted_slowdown planted;
+
+namespace {
+std::chrono::nanoseconds thread_cpu_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+}  // namespace
+
+void plant_slowdown(double fraction) { planted = {fraction, 0, thread_cpu_now()}; }
+
+void planted_idle() {
+  if (++planted.calls % 64 != 0) return;
+  const auto spent = thread_cpu_now() - planted.cpu_start;
+  const auto until = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                        spent * (planted.fraction / (1.0 - planted.fraction)));
+  while (clock::now() < until) {
+  }
+  planted.cpu_start = thread_cpu_now();
+}
+
+void show_progress(const std::string& name) {
+  static const auto start = clock::now();
+  static auto last = start;
+  static std::mutex m;
+  const std::lock_guard lock(m);
+  const auto now = clock::now();
+  if (now - last < std::chrono::seconds(5)) return;
+  last = now;
+  std::fprintf(stderr, "socklab-bench: [%4.0f s] %s\n", seconds_between(start, now), name.c_str());
 }
 
 void check_peer(const peer_result& r) {

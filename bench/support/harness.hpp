@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "endpoints.hpp"
+#include "io.hpp"
 #include "options.hpp"
 #include "peer.hpp"
 #include "placement.hpp"
@@ -40,11 +41,31 @@ void guarded(benchmark::State& st, F&& body) {
   }
 }
 
-/// Registers `fn(state, args...)` as "<name>/<Io::name>/<size>" for each size, on wall-clock time.
+/// Prints "socklab-bench: [  42 s] NAME" on stderr, at most every few seconds: with interleaved
+/// repetitions Google Benchmark reports only near the end, so this is the run's sign of life.
+void show_progress(const std::string& name);
+
+/// Registers `fn(state, args...)` under `name` (sizes are appended as the argument), on wall-clock time.
+template <class Fn, class... Args>
+benchmark::internal::Benchmark* register_one(const std::string& name, const std::string& shown, Fn fn,
+                                             Args... args) {
+  return benchmark::RegisterBenchmark(
+             name.c_str(),
+             [name, shown, fn, args...](benchmark::State& st) {
+               show_progress(shown);
+               const auto& o = current();
+               plant_slowdown(name == o.plant_family + "/socklab" ? o.plant_fraction : 0.0);
+               fn(st, args...);
+               plant_slowdown(0.0);
+             })
+      ->UseRealTime();
+}
+
+/// Registers `fn(state, args...)` as "<name>/<Io::name>/<size>" for each size.
 template <class Io, class Fn, class... Args>
 void register_sizes(const std::string& name, Fn fn, const std::vector<std::int64_t>& sizes, Args... args) {
-  for (const auto size : sizes)
-    benchmark::RegisterBenchmark((name + "/" + Io::name).c_str(), fn, args...)->Arg(size)->UseRealTime();
+  const auto base = name + "/" + Io::name;
+  for (const auto size : sizes) register_one(base, base + "/" + std::to_string(size), fn, args...)->Arg(size);
 }
 
 /// Throws if the peer reported an error.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <span>
 #include <system_error>
 
@@ -22,12 +23,44 @@ inline constexpr int raw_send_flags = MSG_NOSIGNAL;
 inline constexpr int raw_send_flags = 0;  // macOS: the raw twin relies on SIGPIPE being ignored
 #endif
 
+/// Testing the gate: a known slowdown planted in the socklab twin (see options::plant_family).
+/// Every 64 calls, the thread idles for fraction/(1-fraction) of the CPU time those calls took.
+/// CPU time, not wall time: time blocked waiting for the other end is not work, and stretching
+/// it would not slow a pipeline whose other end is the bottleneck. Both ends of the twin do this,
+/// so the work per byte grows by 1/(1-fraction) wherever the bottleneck is; reading the CPU clock
+/// once per 64 calls keeps the measuring itself out of the slowdown.
+struct planted_slowdown {
+  double fraction = 0.0;
+  unsigned calls = 0;
+  std::chrono::nanoseconds cpu_start{};
+};
+extern thread_local planted_slowdown planted;
+void plant_slowdown(double fraction);  // this thread's, from now on (0: none)
+void planted_idle();
+
+template <class F>
+auto maybe_slowed(F&& call) {
+  if (planted.fraction == 0.0) return call();
+  struct idle_after {
+    ~idle_after() { planted_idle(); }
+  } idle;
+  return call();
+}
+
 struct via_socklab {
   static constexpr const char* name = "socklab";
-  static void send_all(socket& s, std::span<const std::byte> b) { s.sendall(b); }
-  static std::size_t recv_some(socket& s, std::span<std::byte> b) { return s.recv_into(b); }
-  static void send_to(socket& s, std::span<const std::byte> b, const target& to) { s.sendto(b, to.addr); }
-  static std::size_t recv_from(socket& s, std::span<std::byte> b) { return s.recvfrom_into(b).nbytes; }
+  static void send_all(socket& s, std::span<const std::byte> b) {
+    maybe_slowed([&] { s.sendall(b); });
+  }
+  static std::size_t recv_some(socket& s, std::span<std::byte> b) {
+    return maybe_slowed([&] { return s.recv_into(b); });
+  }
+  static void send_to(socket& s, std::span<const std::byte> b, const target& to) {
+    maybe_slowed([&] { s.sendto(b, to.addr); });
+  }
+  static std::size_t recv_from(socket& s, std::span<std::byte> b) {
+    return maybe_slowed([&] { return s.recvfrom_into(b).nbytes; });
+  }
   /// One connection's life: socket, watchdog, connect, wait for the server's close, close.
   static void connect_cycle(const target& to) {
     socket c(family_of(to.addr), type::stream);

@@ -70,6 +70,8 @@ std::string usage() {
          "  --nodelay=0|1                 TCP_NODELAY for request/response (default 1)\n"
          "  --verify                      the receiver checksums every byte\n"
          "  --watchdog-ms=N               fail a benchmark whose peer is silent this long (default 5000)\n"
+         "  --plant-slowdown=FAMILY:PCT   testing the gate: slow the socklab twin of FAMILY (e.g.\n"
+         "                                tcp_stream) by PCT percent of its throughput (1-90)\n"
          "  --out=FILE                    write Google Benchmark JSON plus socklab's context to FILE\n";
 }
 
@@ -103,6 +105,12 @@ options parse_options(int& argc, char** argv) {
       o.verify = true;
     } else if (auto v = value_of("--watchdog-ms")) {
       o.watchdog = std::chrono::milliseconds(parse_int("--watchdog-ms", *v, 10, 600000));
+    } else if (auto v = value_of("--plant-slowdown")) {
+      const auto colon = v->find(':');
+      if (colon == std::string_view::npos || colon == 0)
+        throw std::invalid_argument("--plant-slowdown needs FAMILY:PERCENT, e.g. tcp_stream:15");
+      o.plant_family = std::string(v->substr(0, colon));
+      o.plant_fraction = parse_int("--plant-slowdown", v->substr(colon + 1), 1, 90) / 100.0;
     } else if (auto v = value_of("--out")) {
       if (v->empty()) throw std::invalid_argument("--out needs a file name");
       o.out = std::string(*v);

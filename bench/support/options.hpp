@@ -23,7 +23,11 @@ struct options {
   bool nodelay = true;                        // TCP_NODELAY for request/response
   bool verify = false;                        // the receiver checksums every byte
   std::chrono::milliseconds watchdog{5000};   // a peer silent this long fails the benchmark
-  std::string out;                            // JSON output path ("" = none)
+  // For testing the gate: the socklab twin of this family spends this fraction of its time idling
+  // (0.15 = 15 % less throughput), so that a detector can be measured against a known slowdown.
+  std::string plant_family;
+  double plant_fraction = 0.0;
+  std::string out;  // JSON output path ("" = none)
 };
 
 /// The options in force (set once by main before any benchmark runs).

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "io.hpp"
 #include "placement.hpp"
 
 namespace socklab::bench {
@@ -67,8 +68,10 @@ peer_runner::peer_runner(peer_mode mode, std::optional<int> cpu, socket sock, pe
   s.sock = std::move(sock);
   make_pipe(s.stop_pipe);
   if (mode == peer_mode::thread) {
-    s.thread = std::thread([state = state_, cpu, body = std::move(body)] {
+    // A planted slowdown (testing the gate) slows both ends of the socklab twin.
+    s.thread = std::thread([state = state_, cpu, fraction = planted.fraction, body = std::move(body)] {
       if (cpu) pin_current_thread(*cpu);
+      plant_slowdown(fraction);
       peer_context ctx(state->sock, state->result, state->stop_pipe[0]);
       run_body(body, ctx);
       std::lock_guard lock(state->m);

@@ -49,10 +49,19 @@ TEST(Options, DefaultsAreDocumented) {
   EXPECT_TRUE(o.nodelay);
 }
 
+TEST(Options, PlantedSlowdownNamesAFamilyAndAFraction) {
+  argv_builder a({"--plant-slowdown=tcp_stream:15"});
+  const auto o = parse_options(a.argc, a.ptrs.data());
+  EXPECT_EQ(o.plant_family, "tcp_stream");
+  EXPECT_DOUBLE_EQ(o.plant_fraction, 0.15);
+  EXPECT_DOUBLE_EQ(options{}.plant_fraction, 0.0);  // off unless asked for
+}
+
 TEST(Options, BadValuesAreOneLineErrors) {
-  for (const char* bad :
-       {"--placement=sideways", "--peer=fiber", "--profile=long", "--sndbuf=12", "--sndbuf=x",
-        "--watchdog-ms=-1", "--nodelay=2", "--out=", "--no-such-flag", "--tcp-congestion="}) {
+  for (const char* bad : {"--placement=sideways", "--peer=fiber", "--profile=long", "--sndbuf=12",
+                          "--sndbuf=x", "--watchdog-ms=-1", "--nodelay=2", "--out=", "--no-such-flag",
+                          "--tcp-congestion=", "--plant-slowdown=15", "--plant-slowdown=:15",
+                          "--plant-slowdown=tcp_stream:0", "--plant-slowdown=tcp_stream:95"}) {
     argv_builder a({bad});
     try {
       parse_options(a.argc, a.ptrs.data());

@@ -1,0 +1,328 @@
+#!/usr/bin/python3
+"""socklab's regression gate: baseline vs current result JSON, benchmarks or conformance.
+
+Benchmarks: per benchmark and gated metric (the headline, plus p99 for ping-pong), a one-sided
+Mann-Whitney U test on the per-repetition samples, Holm-corrected over every comparison, AND a
+minimum change of the medians (the threshold, raised to 3x the baseline's own MAD/median for
+noisy rows). Too few repetitions to ever reach significance is "insufficient", never a pass.
+A benchmark that errored, or that the baseline has and the current run lacks, fails.
+Conformance: a behaviour that passed and now fails (or vanished) fails; newly skipped behaviours
+and changed observed values are listed.
+
+Exit status: 0 no regression, 1 regression (or insufficient data, error, missing benchmark),
+2 bad input or usage; --warn-only always exits 0 once the inputs are read.
+"""
+import argparse
+import json
+import math
+import os
+import pathlib
+import statistics
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+from results import InputError, comparable, higher_is_better, load  # noqa: E402
+from results import BenchRun, ConformanceRun  # noqa: E402
+
+PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
+
+
+def percent(text):
+    """"5%", "5" or "0.05"-style thresholds as a fraction."""
+    try:
+        value = float(str(text).rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    if not str(text).endswith("%") and value < 1:
+        value *= 100
+    if not 0 < value < 1000:
+        raise argparse.ArgumentTypeError(f"threshold out of range: {text!r}")
+    return value / 100
+
+
+def fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"alpha must be between 0 and 1, got {text!r}")
+    return value
+
+
+def min_attainable_p(n1, n2):
+    """The smallest one-sided p-value a rank test can give with n1 and n2 samples: 1 / C(n1+n2, n1)."""
+    return 1.0 / math.comb(n1 + n2, n1)
+
+
+def rank_test(worse_side, other):
+    """One-sided Mann-Whitney U p-value for "worse_side is stochastically smaller than other"."""
+    from scipy.stats import mannwhitneyu
+    ties = len(set(worse_side) | set(other)) < len(worse_side) + len(other)
+    method = "asymptotic" if ties or len(worse_side) + len(other) > 40 else "exact"
+    return float(mannwhitneyu(worse_side, other, alternative="less", method=method).pvalue)
+
+
+def holm(pvalues):
+    """Holm-adjusted p-values, in the input order."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    adjusted, running = [1.0] * len(pvalues), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def gated_metrics(bench):
+    metrics = [bench.headline]
+    if "p99_us" in bench.samples and bench.headline == "p50_us":
+        metrics.append("p99_us")
+    return metrics
+
+
+def compare_benchmarks(base, cur, args):
+    rows, tests = [], []
+    for name, b in base.benchmarks.items():
+        if b.impl in PEER_TOOLS:
+            continue
+        c = cur.benchmarks.get(name)
+        if c is None:
+            rows.append({"name": name, "metric": b.headline, "verdict": "missing",
+                         "detail": "in the baseline, absent from the current run"})
+            continue
+        if c.errors:
+            rows.append({"name": name, "metric": b.headline, "verdict": "error", "detail": c.errors[0]})
+            continue
+        for metric in gated_metrics(b):
+            xb, xc = b.samples.get(metric, []), c.samples.get(metric, [])
+            row = {"name": name, "metric": metric, "n_base": len(xb), "n_cur": len(xc)}
+            rows.append(row)
+            if not xb or not xc:
+                row.update(verdict="missing", detail=f"no {metric} samples")
+                continue
+            mb, mc = statistics.median(xb), statistics.median(xc)
+            better_up = higher_is_better(metric)
+            change = (mc - mb) / mb if mb else math.nan  # signed: + means the number went up
+            worse = -change if better_up else change
+            noise = 3 * statistics.median([abs(x - mb) for x in xb]) / mb if mb else 0.0
+            threshold = max(args.p99_threshold if metric == "p99_us" else args.threshold, noise)
+            row.update(baseline=mb, current=mc, change=change, threshold=threshold)
+            if min(len(xb), len(xc)) < args.min_reps:
+                row.update(verdict="insufficient", detail=f"fewer than {args.min_reps} repetitions a side")
+                continue
+            # Worse means smaller for higher-is-better metrics: test current < baseline, and the reverse.
+            p_worse = rank_test(xc, xb) if better_up else rank_test([-x for x in xc], [-x for x in xb])
+            p_better = rank_test(xb, xc) if better_up else rank_test([-x for x in xb], [-x for x in xc])
+            tests.append((row, worse, p_worse, p_better, min_attainable_p(len(xb), len(xc))))
+    m = 2 * len(tests)  # each comparison is tested in both directions
+    adjusted = holm([t[2] for t in tests] + [t[3] for t in tests]) if tests else []
+    for i, (row, worse, p_worse, p_better, p_min) in enumerate(tests):
+        row.update(p_value=p_worse, p_holm=adjusted[i], p_holm_better=adjusted[len(tests) + i])
+        if p_min > args.alpha / m:
+            row.update(verdict="insufficient",
+                       detail=f"{row['n_base']} vs {row['n_cur']} repetitions cannot reach alpha/{m}")
+        elif adjusted[i] < args.alpha and worse >= row["threshold"]:
+            row["verdict"] = "regression"
+        elif adjusted[len(tests) + i] < args.alpha and -worse >= row["threshold"]:
+            row["verdict"] = "improvement"
+        else:
+            row["verdict"] = "same"
+    for name, c in cur.benchmarks.items():
+        if name not in base.benchmarks and c.impl not in PEER_TOOLS:
+            rows.append({"name": name, "metric": c.headline, "verdict": "error" if c.errors else "new",
+                         "detail": c.errors[0] if c.errors else "not in the baseline"})
+    return rows
+
+
+def compare_conformance(base, cur):
+    now = {b["id"]: b for b in cur.behaviours}
+    rows = []
+    for b in base.behaviours:
+        c = now.get(b["id"])
+        row = {"name": b["id"], "baseline": b["status"], "current": c["status"] if c else "absent"}
+        if c is None:
+            row.update(verdict="missing" if b["status"] == "pass" else "same", detail="not in the current report")
+        elif b["status"] == "pass" and c["status"] == "fail":
+            row.update(verdict="regression", detail=c.get("message") or "passed in the baseline, fails now")
+        elif b["status"] == "pass" and c["status"] != "pass":
+            row.update(verdict="newly-skipped", detail=f"passed in the baseline, {c['status']} now")
+        elif b["status"] != "pass" and c["status"] == "pass":
+            row.update(verdict="improvement", detail=f"{b['status']} in the baseline, passes now")
+        elif c["status"] == "fail":
+            row.update(verdict="still-failing", detail="failed in the baseline too")
+        else:
+            row["verdict"] = "same"
+        if c is not None and b.get("observed") != c.get("observed"):
+            row["observed_change"] = {"baseline": b.get("observed"), "current": c.get("observed")}
+            if row["verdict"] == "same":
+                row.update(verdict="changed", detail="observed values changed")
+        rows.append(row)
+    known = {b["id"] for b in base.behaviours}
+    rows += [{"name": i, "baseline": "absent", "current": c["status"], "verdict": "new", "detail": "not in the baseline"}
+             for i, c in now.items() if i not in known]
+    return rows
+
+
+FAILING = ("regression", "error", "missing")
+
+
+def overall(rows):
+    verdicts = {r["verdict"] for r in rows}
+    if verdicts & set(FAILING):
+        return "fail"
+    return "insufficient" if "insufficient" in verdicts else "pass"
+
+
+def fmt_value(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+
+ORDER = {"regression": 0, "error": 1, "missing": 2, "insufficient": 3, "newly-skipped": 4, "still-failing": 5,
+         "changed": 6, "improvement": 7, "new": 8, "same": 9}
+
+
+def markdown(verdict, kind, rows, settings):
+    lines = [f"## socklab gate: {verdict.upper()} ({kind})", "",
+             "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), ""]
+    rows = sorted(rows, key=lambda r: ORDER.get(r["verdict"], 99))
+    if kind == "benchmarks":
+        lines += ["| benchmark | metric | n | baseline | current | change | p (Holm) | verdict |", "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            change = "–" if "change" not in r or math.isnan(r["change"]) else f"{100 * r['change']:+.1f} %"
+            p = "–" if "p_holm" not in r else f"{r['p_holm']:.2g}"
+            n = f"{r['n_base']}/{r['n_cur']}" if "n_base" in r else "–"
+            verdict_cell = r["verdict"].upper() if r["verdict"] in FAILING else r["verdict"]
+            lines.append(f"| {r['name'].removesuffix('/real_time')} | {r['metric']} | {n} | {fmt_value(r.get('baseline'))} | "
+                         f"{fmt_value(r.get('current'))} | {change} | {p} | {verdict_cell} |")
+    else:
+        lines += ["| behaviour | baseline | current | verdict | detail |", "|---|---|---|---|---|"]
+        for r in rows:
+            detail = r.get("detail", "")
+            if "observed_change" in r:
+                detail += f" (observed {r['observed_change']['baseline']} → {r['observed_change']['current']})"
+            verdict_cell = r["verdict"].upper() if r["verdict"] in FAILING else r["verdict"]
+            lines.append(f"| {r['name']} | {r['baseline']} | {r['current']} | {verdict_cell} | {detail.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def junit(kind, rows):
+    suite = ET.Element("testsuite", name=f"socklab-gate-{kind}", tests=str(len(rows)))
+    failures = errors = skipped = 0
+    for r in rows:
+        case = ET.SubElement(suite, "testcase", classname=f"socklab.gate.{kind}",
+                             name=r["name"] + (f" [{r['metric']}]" if "metric" in r else ""))
+        text = r.get("detail") or f"{r['verdict']}: change {100 * r.get('change', 0):+.1f} %"
+        if r["verdict"] == "regression":
+            failures += 1
+            ET.SubElement(case, "failure", message=text)
+        elif r["verdict"] in ("error", "missing"):
+            errors += 1
+            ET.SubElement(case, "error", message=text)
+        elif r["verdict"] in ("insufficient", "newly-skipped"):
+            skipped += 1
+            ET.SubElement(case, "skipped", message=text)
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def write_atomically(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".gate-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def clean(value):
+    """JSON has no NaN: None instead."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="socklab gate", description=__doc__.splitlines()[0])
+    p.add_argument("--baseline", required=True, metavar="FILE")
+    p.add_argument("--current", required=True, metavar="FILE")
+    p.add_argument("--threshold", type=percent, default=percent("5%"),
+                   help="minimum worsening of a median to count (default 5%%)")
+    p.add_argument("--p99-threshold", type=percent, default=percent("20%"),
+                   help="the same for p99 latency (default 20%%)")
+    p.add_argument("--alpha", type=fraction, default=0.01, help="family-wise significance level (default 0.01)")
+    p.add_argument("--min-reps", type=int, default=6, help="repetitions a side below which a row is insufficient")
+    p.add_argument("--force", action="store_true", help="compare runs from different machines or settings")
+    p.add_argument("--warn-only", action="store_true", help="report, but exit 0")
+    p.add_argument("--summary", metavar="FILE", help="Markdown table (CI job summary)")
+    p.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per benchmark/behaviour")
+    p.add_argument("--json", metavar="FILE", help="the verdict as JSON")
+    return p
+
+
+def main(argv=None):
+    p = parser()
+    args = p.parse_args(argv)
+    if not 2 <= args.min_reps <= 1000:
+        p.error("--min-reps must be 2..1000")
+    try:
+        base, cur = load(args.baseline), load(args.current)
+    except InputError as e:
+        print(f"socklab gate: {e}", file=sys.stderr)
+        return 2
+    if type(base) is not type(cur):
+        print("socklab gate: the baseline and the current file are different kinds of results", file=sys.stderr)
+        return 2
+    kind = "benchmarks" if isinstance(base, BenchRun) else "conformance"
+    if isinstance(base, ConformanceRun) and base.implementation != cur.implementation and not args.force:
+        print(f"socklab gate: comparing {base.implementation} with {cur.implementation} results; --force to do it anyway",
+              file=sys.stderr)
+        return 2
+    differences = comparable(base.context, cur.context) if kind == "benchmarks" else []
+    if differences and not args.force:
+        print(f"socklab gate: runs are not comparable ({'; '.join(differences)}); --force to compare anyway",
+              file=sys.stderr)
+        return 2
+    try:
+        rows = compare_benchmarks(base, cur, args) if kind == "benchmarks" else compare_conformance(base, cur)
+    except ImportError:
+        print("socklab gate: scipy is missing (Debian: apt-get install python3-scipy; run with /usr/bin/python3)",
+              file=sys.stderr)
+        return 2
+    verdict = overall(rows)
+    settings = {"threshold": f"{100 * args.threshold:g}%", "p99_threshold": f"{100 * args.p99_threshold:g}%",
+                "alpha": args.alpha, "min_reps": args.min_reps, "forced": bool(differences)}
+    doc = {"schema": "socklab-gate-verdict", "kind": kind, "verdict": verdict, "settings": settings,
+           "not_comparable": differences, "baseline": {"path": args.baseline, "context": base.context},
+           "current": {"path": args.current, "context": cur.context}, "benchmarks" if kind == "benchmarks" else
+           "behaviours": rows}
+    if kind == "conformance":
+        doc["benchmarks"] = []  # the report reads benchmark verdicts from here
+    summary = markdown(verdict, kind, rows, settings)
+    try:
+        for path, text in ((args.summary, summary), (args.junit, junit(kind, rows)),
+                           (args.json, json.dumps(clean(doc), indent=1) + "\n")):
+            if path:
+                write_atomically(path, text)
+    except OSError as e:
+        print(f"socklab gate: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
+        return 2
+    print(summary)
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in ORDER if any(r["verdict"] == v for r in rows)}
+    print(f"socklab gate: {verdict.upper()} — " + ", ".join(f"{n} {v}" for v, n in counts.items()), file=sys.stderr)
+    return 0 if args.warn_only or verdict == "pass" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Reads socklab's result JSON (socklab-bench / Google Benchmark, socklab-conform) for the report and
+the gate: one place that knows the shapes, the names and which way each metric is better.
+
+Every problem with an input raises InputError with a message naming the file and the cause.
+"""
+import json
+import math
+import os
+import statistics
+from dataclasses import dataclass, field
+
+
+class InputError(Exception):
+    """An input file that cannot be used; str() is one line naming the file and the problem."""
+
+
+# Metric name -> (True when higher is better, unit label, scale to that unit).
+METRICS = {
+    "bytes_per_second": (True, "Gbit/s", 8e-9),
+    "recv_bytes_per_second": (True, "Gbit/s", 8e-9),
+    "items_per_second": (True, "/s", 1.0),
+    "p50_us": (False, "µs", 1.0),
+    "p90_us": (False, "µs", 1.0),
+    "p99_us": (False, "µs", 1.0),
+    "p999_us": (False, "µs", 1.0),
+    "max_us": (False, "µs", 1.0),
+    "loss_ratio": (False, "", 1.0),
+    "real_time": (False, "ns", 1.0),
+}
+
+
+def higher_is_better(metric):
+    return METRICS.get(metric, (False,))[0]
+
+
+def headline_metric(metrics):
+    """The one number a benchmark is judged by: p50 latency for ping-pong, bytes/s for throughput,
+    items/s for rates, else the time per iteration."""
+    for m in ("p50_us", "bytes_per_second", "items_per_second"):
+        if m in metrics:
+            return m
+    return "real_time"
+
+
+@dataclass
+class Benchmark:
+    """One benchmark's repetitions: name "family/impl/size/real_time" split into its parts."""
+    name: str
+    family: str
+    impl: str
+    size: int | None
+    samples: dict = field(default_factory=dict)  # metric -> [value per repetition]
+    errors: list = field(default_factory=list)   # error messages of repetitions that failed
+
+    @property
+    def key(self):
+        """The name without the implementation: what socklab, raw, iperf3 and sockperf rows share."""
+        return self.family if self.size is None else f"{self.family}/{self.size}"
+
+    @property
+    def headline(self):
+        return headline_metric(self.samples)
+
+    def median(self, metric=None):
+        values = self.samples.get(metric or self.headline, [])
+        return statistics.median(values) if values else math.nan
+
+    def spread(self, metric=None):
+        """(min, max) of the repetitions."""
+        values = self.samples.get(metric or self.headline, [])
+        return (min(values), max(values)) if values else (math.nan, math.nan)
+
+    def cv(self, metric=None):
+        """Coefficient of variation across repetitions (stdev / mean), NaN with fewer than two."""
+        values = self.samples.get(metric or self.headline, [])
+        if len(values) < 2 or statistics.fmean(values) == 0:
+            return math.nan
+        return statistics.stdev(values) / statistics.fmean(values)
+
+
+def split_name(name):
+    """("tcp_stream", "socklab", 4096) from "tcp_stream/socklab/4096/real_time"; other Google Benchmark
+    names keep their whole name as the family and have no implementation."""
+    parts = [p for p in name.split("/") if p != "real_time" and not p.startswith(("repeats:", "min_time:"))]
+    if len(parts) >= 2 and parts[1].isidentifier():
+        size = int(parts[2]) if len(parts) >= 3 and parts[2].isdigit() else None
+        return parts[0], parts[1], size
+    return "/".join(parts) or name, "", None
+
+
+@dataclass
+class BenchRun:
+    path: str
+    context: dict
+    benchmarks: dict  # name -> Benchmark, in first-seen order
+    extra: dict       # socklab's own section (overhead table, peers)
+
+
+@dataclass
+class ConformanceRun:
+    path: str
+    context: dict
+    implementation: str
+    behaviours: list  # the report's behaviour entries (id, group, statement, status, observed, ...)
+    summary: dict
+
+
+def _read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a JSON file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not text (not UTF-8)") from None
+    if not text.strip():
+        raise InputError(f"{path}: empty file")
+    try:
+        return json.loads(text, parse_constant=lambda c: None)  # Google Benchmark writes NaN/Infinity
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _bench(path, doc):
+    rows = doc["benchmarks"]
+    if not isinstance(rows, list):
+        raise InputError(f"{path}: 'benchmarks' is not a list")
+    if not isinstance(doc.get("context", {}), dict):
+        raise InputError(f"{path}: 'context' is not an object")
+    benchmarks = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str):
+            raise InputError(f"{path}: benchmark #{i} has no name")
+        if row.get("run_type", "iteration") != "iteration":
+            continue  # aggregates are recomputed from the repetitions
+        name = row.get("run_name") if isinstance(row.get("run_name"), str) else row["name"]
+        if name not in benchmarks:
+            benchmarks[name] = Benchmark(name, *split_name(name))
+        b = benchmarks[name]
+        if row.get("error_occurred"):
+            b.errors.append(str(row.get("error_message", "error")))
+            continue
+        for metric, value in row.items():
+            if metric in METRICS and _number(value):
+                b.samples.setdefault(metric, []).append(float(value))
+    if not benchmarks:
+        raise InputError(f"{path}: no benchmark results (the 'benchmarks' list has no repetitions)")
+    impl_rank = {"socklab": 0, "raw": 1, "iperf3": 2, "sockperf": 3}
+    benchmarks = dict(sorted(benchmarks.items(), key=lambda kv: (kv[1].family, kv[1].size or 0,
+                                                                 impl_rank.get(kv[1].impl, 9), kv[0])))
+    extra = doc.get("socklab") if isinstance(doc.get("socklab"), dict) else {}
+    return BenchRun(path, doc.get("context", {}), benchmarks, extra)
+
+
+STATUSES = ("pass", "fail", "skip", "not-applicable", "not-run")
+
+
+def _conformance(path, doc):
+    rows, summary = doc.get("behaviours"), doc.get("summary", {})
+    if not isinstance(rows, list) or not isinstance(summary, dict):
+        raise InputError(f"{path}: 'behaviours' is not a list")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str) or row.get("status") not in STATUSES:
+            raise InputError(f"{path}: behaviour #{i} lacks an id or a known status")
+        if not isinstance(row.get("observed", {}), dict):
+            raise InputError(f"{path}: behaviour {row['id']}: 'observed' is not an object")
+    if not rows:
+        raise InputError(f"{path}: the conformance report lists no behaviours")
+    context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
+    return ConformanceRun(path, context, str(doc.get("implementation", "socklab")), rows, summary)
+
+
+def load(path):
+    """A BenchRun or a ConformanceRun, by the file's shape."""
+    doc = _read_json(path)
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: not a JSON object (socklab results are objects)")
+    if doc.get("schema") == "socklab-conformance-report" or "behaviours" in doc:
+        return _conformance(path, doc)
+    if "benchmarks" in doc:
+        return _bench(path, doc)
+    raise InputError(f"{path}: unknown JSON shape (neither benchmark results nor a conformance report)")
+
+
+def load_bench(path):
+    run = load(path)
+    if not isinstance(run, BenchRun):
+        raise InputError(f"{path}: a conformance report where benchmark results were expected")
+    return run
+
+
+def load_conformance(path):
+    run = load(path)
+    if not isinstance(run, ConformanceRun):
+        raise InputError(f"{path}: benchmark results where a conformance report was expected")
+    return run
+
+
+def run_label(context, path):
+    """A short name for a run from its context: OS, kernel, host and commit."""
+    ctx = context or {}
+    parts = [str(ctx[k]) for k in ("os", "kernel", "host_name") if ctx.get(k)]
+    if ctx.get("socklab_commit"):
+        parts.append("@" + str(ctx["socklab_commit"])[:7])
+    return " ".join(parts) or os.path.basename(path)
+
+
+def comparable(a, b):
+    """Differences between two runs' contexts that make their numbers incomparable ([] if none)."""
+    keys = ("host_name", "cpu_model", "num_cpus", "build_type", "library_build_type", "placement_effective",
+            "peer_mode", "tcp_congestion")
+    return [f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]

@@ -1,0 +1,348 @@
+"""The report's figures. Each builder takes loaded runs and returns a matplotlib Figure, or None when
+the inputs hold nothing for it; `describe` reads back what a figure actually draws (for the data
+sidecar the tests check)."""
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+
+from results import METRICS, higher_is_better  # noqa: E402
+
+IMPL_STYLE = {"socklab": "-", "raw": "--", "iperf3": ":", "sockperf": "-."}
+IMPL_ORDER = ["socklab", "raw", "iperf3", "sockperf"]
+STATUS_COLOUR = {"pass": "#4caf50", "fail": "#e53935", "skip": "#fbc02d", "not-applicable": "#b0bec5",
+                 "not-run": "#eeeeee", "absent": "#ffffff"}
+WORSE, BETTER, NEUTRAL = "#d32f2f", "#388e3c", "#9e9e9e"
+
+
+def size_text(n):
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} B"
+
+
+def _size_axis(ax, sizes):
+    ax.set_xscale("log", base=2)
+    ticks = sorted(set(sizes))
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(ticks, [size_text(s) for s in ticks], rotation=45, ha="right")
+    ax.set_xlabel("message size (bytes, log scale)")
+
+
+class Palette:
+    """One colour per run when there are several runs (line style tells the implementation),
+    otherwise one colour per implementation."""
+
+    def __init__(self, runs):
+        self.multi = len(runs) > 1
+        self.cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    def colour(self, run_index, impl):
+        i = run_index if self.multi else (IMPL_ORDER.index(impl) if impl in IMPL_ORDER else len(IMPL_ORDER))
+        return self.cycle[i % len(self.cycle)]
+
+    def label(self, run_label, impl, extra=""):
+        text = f"{run_label} · {impl}" if self.multi else impl
+        return f"{text} {extra}".strip()
+
+
+def _impls(run, families):
+    found = {b.impl for b in run.benchmarks.values() if b.family in families and b.size is not None}
+    return sorted(found, key=lambda i: IMPL_ORDER.index(i) if i in IMPL_ORDER else 99)
+
+
+def _series(run, family, impl, metric):
+    rows = sorted((b for b in run.benchmarks.values()
+                   if b.family == family and b.impl == impl and b.size is not None and metric in b.samples),
+                  key=lambda b: b.size)
+    return rows
+
+
+def throughput(runs, labels, protocol, families):
+    """Throughput vs message size: median of the repetitions, bars from min to max."""
+    pal = Palette(runs)
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    sizes = []
+    for ri, (run, label) in enumerate(zip(runs, labels)):
+        for family in families:
+            for impl in _impls(run, [family]):
+                rows = _series(run, family, impl, "bytes_per_second")
+                if not rows:
+                    continue
+                scale = METRICS["bytes_per_second"][2]
+                x = [b.size for b in rows]
+                y = [b.median("bytes_per_second") * scale for b in rows]
+                lo = [y_i - b.spread("bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
+                hi = [b.spread("bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
+                extra = f"({family})" if len(families) > 1 else ""
+                ax.errorbar(x, y, yerr=[lo, hi], capsize=3, marker="o", markersize=4,
+                            linestyle=IMPL_STYLE.get(impl, "-") if pal.multi or len(families) == 1 else
+                            ("-" if family == families[0] else "--"),
+                            color=pal.colour(ri, impl), label=pal.label(label, impl, extra))
+                sizes += x
+    if not sizes:
+        plt.close(fig)
+        return None
+    _size_axis(ax, sizes)
+    ax.set_yscale("log")
+    ax.set_ylabel("throughput (Gbit/s, log scale)")
+    ax.set_title(f"{protocol} throughput vs message size (median, bars: min–max of repetitions)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+PERCENTILES = (("p50_us", "p50", "-"), ("p99_us", "p99", "--"), ("p999_us", "p99.9", ":"))
+
+
+def latency(runs, labels):
+    """Ping-pong round-trip percentiles vs message size, one panel per protocol."""
+    protocols = [("TCP", "tcp_pingpong"), ("UDP", "udp_pingpong"), ("Unix stream", "unix_pingpong")]
+    present = [(name, fam) for name, fam in protocols if any(_impls(r, [fam]) for r in runs)]
+    if not present:
+        return None
+    pal = Palette(runs)
+    fig, axes = plt.subplots(1, len(present), figsize=(5.2 * len(present), 4.8), squeeze=False)
+    for ax, (name, family) in zip(axes[0], present):
+        sizes = []
+        for ri, (run, label) in enumerate(zip(runs, labels)):
+            for impl in _impls(run, [family]):
+                for metric, pname, style in PERCENTILES:
+                    rows = _series(run, family, impl, metric)
+                    if rows:
+                        ax.plot([b.size for b in rows], [b.median(metric) for b in rows], marker="o", markersize=3,
+                                linestyle=style, color=pal.colour(ri, impl), label=pal.label(label, impl, pname))
+                        sizes += [b.size for b in rows]
+        _size_axis(ax, sizes)
+        ax.set_yscale("log")
+        ax.set_ylabel("round-trip latency (µs, log scale)")
+        ax.set_title(f"{name} ping-pong latency")
+        ax.grid(True, alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    fig.suptitle("Request/response latency percentiles vs message size (median of repetitions)")
+    fig.tight_layout()
+    return fig
+
+
+def loss(runs, labels):
+    """Datagram loss ratio (1 - received/sent) vs datagram size."""
+    pal = Palette(runs)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    sizes = []
+    for ri, (run, label) in enumerate(zip(runs, labels)):
+        for family, style in (("udp_stream", "-"), ("unix_dgram", "--")):
+            for impl in _impls(run, [family]):
+                rows = _series(run, family, impl, "loss_ratio")
+                if rows:
+                    ax.plot([b.size for b in rows], [100 * b.median("loss_ratio") for b in rows], marker="o",
+                            linestyle=style if not pal.multi else IMPL_STYLE.get(impl, "-"),
+                            color=pal.colour(ri, impl), label=pal.label(label, impl, f"({family})"))
+                    sizes += [b.size for b in rows]
+    if not sizes:
+        plt.close(fig)
+        return None
+    _size_axis(ax, sizes)
+    ax.set_ylabel("loss (% of datagrams sent, median)")
+    ax.set_title("Datagram loss vs datagram size (sender unthrottled)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _hbars(ax, names, groups, colours=None):
+    """Grouped horizontal bars: groups = [(label, [value per name])]; colours, when given, holds one
+    list of per-bar colours per group."""
+    height = 0.8 / max(1, len(groups))
+    for gi, (label, values) in enumerate(groups):
+        ys = [i + (gi - (len(groups) - 1) / 2) * height for i in range(len(names))]
+        bars = ax.barh(ys, [0 if v is None or math.isnan(v) else v for v in values], height=height, label=label)
+        for bar, c in zip(bars, colours[gi] if colours else []):
+            bar.set_color(c)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+
+
+def overhead(runs, labels):
+    """socklab ÷ raw POSIX per benchmark, from each run's overhead table."""
+    tables = [(label, run.extra.get("overhead") or []) for run, label in zip(runs, labels)]
+    tables = [(label, t) for label, t in tables if t]
+    if not tables:
+        return None
+    names = []
+    for _, t in tables:
+        names += [f"{row['benchmark']} ({row['metric']})" for row in t if f"{row['benchmark']} ({row['metric']})" not in names]
+    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.28 * len(names) * max(1, len(tables))))
+    groups, colours = [], []
+    for label, t in tables:
+        by = {f"{r['benchmark']} ({r['metric']})": r for r in t}
+        values = [by[n]["ratio"] if n in by and by[n]["ratio"] is not None else math.nan for n in names]
+        worse = [not math.isnan(v) and ((v < 0.98) if higher_is_better(n.split("(")[-1][:-1]) else (v > 1.02))
+                 for n, v in zip(names, values)]
+        groups.append((label, values))
+        colours.append([WORSE if w else BETTER for w in worse])
+    _hbars(ax, names, groups, colours if len(tables) == 1 else None)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_xlabel("socklab ÷ raw POSIX (median; throughput: >1 faster, latency p50: <1 faster)")
+    ax.set_title("Library overhead per benchmark" + ("" if len(tables) > 1 else "\n(red: over 2 % slower than raw POSIX)"))
+    if len(tables) > 1:
+        ax.legend(fontsize=8)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def percent_change(base, cur, metric):
+    """Change of the median in percent, positive = better, whatever the metric's direction."""
+    b, c = base.median(metric), cur.median(metric)
+    if not b or math.isnan(b) or math.isnan(c):
+        return math.nan
+    change = (c - b) / b * 100
+    return change if higher_is_better(metric) else -change
+
+
+VERDICT_RANK = ["regression", "error", "missing", "insufficient", "improvement", "same"]
+
+
+def verdict_by_name(verdict):
+    """The gate's verdict per benchmark name; a benchmark gated on two metrics shows the worse one."""
+    def rank(v):
+        return VERDICT_RANK.index(v) if v in VERDICT_RANK else len(VERDICT_RANK)
+
+    out = {}
+    for row in (verdict or {}).get("benchmarks", []):
+        name, v = row.get("name"), row.get("verdict")
+        if name and (name not in out or rank(v) < rank(out[name])):
+            out[name] = v
+    return out
+
+
+def baseline(base_run, cur_run, verdict=None, threshold=5.0):
+    """Percent change of each benchmark's headline metric against a baseline run; red = worse.
+    With the gate's verdict, the colours are the gate's; without it, a change beyond the
+    threshold is coloured."""
+    names = [n for n in cur_run.benchmarks if n in base_run.benchmarks]
+    if not names:
+        return None
+    verdicts = verdict_by_name(verdict)
+    changes, colours = [], []
+    for n in names:
+        cur, base = cur_run.benchmarks[n], base_run.benchmarks[n]
+        change = percent_change(base, cur, cur.headline)
+        changes.append(change)
+        v = verdicts.get(n)
+        if v is not None:
+            colours.append(WORSE if v in ("regression", "error", "missing") else BETTER if v == "improvement" else NEUTRAL)
+        else:
+            colours.append(NEUTRAL if math.isnan(change) or abs(change) < threshold else WORSE if change < 0 else BETTER)
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.28 * len(names)))
+    _hbars(ax, [n.removesuffix("/real_time") for n in names], [("change", changes)], [colours])
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_xlabel("change of the headline median vs baseline (%; positive = better, negative = worse)")
+    title = "Baseline vs current"
+    if verdict:
+        title += f" — gate verdict: {verdict.get('verdict', '?').upper()}"
+    else:
+        title += f" (no gate verdict; coloured beyond ±{threshold:g} %)"
+    ax.set_title(title)
+    ax.legend(handles=[Patch(color=WORSE, label="worse"), Patch(color=BETTER, label="better"),
+                       Patch(color=NEUTRAL, label="no significant change")], fontsize=8)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def side_by_side(runs, labels):
+    """Two or more runs: each benchmark's headline median relative to the first run's."""
+    if len(runs) < 2:
+        return None
+    first = runs[0]
+    names = [n for n, b in first.benchmarks.items() if b.impl in ("socklab", "") and b.samples
+             and all(n in r.benchmarks for r in runs[1:])]
+    if not names:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.25 * len(names) * len(runs)))
+    groups = []
+    for run, label in zip(runs, labels):
+        groups.append((label, [run.benchmarks[n].median(first.benchmarks[n].headline) /
+                               first.benchmarks[n].median() if first.benchmarks[n].median() else math.nan
+                               for n in names]))
+    _hbars(ax, [f"{n.removesuffix('/real_time')} ({first.benchmarks[n].headline})" for n in names], groups)
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_xlabel(f"headline median relative to {labels[0]} (×)")
+    ax.set_title("Runs side by side (socklab implementation)")
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def observed_text(observed, limit=28):
+    text = ", ".join(f"{k}={v}" for k, v in observed.items())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def conformance_matrix(cruns, labels):
+    """Behaviours × runs: status colour per cell, with the observed values where recorded."""
+    if not cruns:
+        return None
+    ids = []
+    for run in cruns:
+        ids += [b["id"] for b in run.behaviours if b["id"] not in ids]
+    rows = {(ci, b["id"]): b for ci, run in enumerate(cruns) for b in run.behaviours}
+    fig, ax = plt.subplots(figsize=(2.2 + 2.6 * len(cruns), 0.9 + 0.19 * len(ids)))
+    for ci in range(len(cruns)):
+        for ri, bid in enumerate(ids):
+            b = rows.get((ci, bid))
+            status = b["status"] if b else "absent"
+            ax.add_patch(plt.Rectangle((ci, ri), 1, 1, facecolor=STATUS_COLOUR[status], edgecolor="white"))
+            text = status.upper() if status == "fail" else status
+            if b and b.get("observed"):
+                text += " · " + observed_text(b["observed"])
+            ax.text(ci + 0.03, ri + 0.5, text, va="center", fontsize=5.5)
+    ax.set_xlim(0, len(cruns))
+    ax.set_ylim(len(ids), 0)
+    ax.set_yticks([i + 0.5 for i in range(len(ids))], ids, fontsize=6)
+    ax.set_xticks([i + 0.5 for i in range(len(cruns))], labels, fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_title("Conformance: behaviour × run (status · observed values)", pad=24)
+    ax.legend(handles=[Patch(color=c, label=s) for s, c in STATUS_COLOUR.items() if s != "absent"],
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _values(seq):
+    return [float(v) if math.isfinite(float(v)) else None for v in seq]
+
+
+def describe(fig):
+    """What a figure draws, read back from its artists: per axes the titles, labels, scales, the
+    labelled lines (x, y), the bar groups (label, values) and the texts."""
+    out = {"title": fig._suptitle.get_text() if fig._suptitle else "", "axes": []}
+    for ax in fig.axes:
+        lines, bars = [], []
+        for c in ax.containers:
+            if isinstance(c, ErrorbarContainer):
+                line = c.lines[0]
+                lines.append({"label": c.get_label(), "x": _values(line.get_xdata()),
+                              "y": _values(line.get_ydata())})
+            elif isinstance(c, BarContainer):
+                bars.append({"label": c.get_label(), "values": _values(c.datavalues)})
+        for line in ax.lines:
+            if not line.get_label().startswith("_"):
+                lines.append({"label": line.get_label(), "x": _values(line.get_xdata()),
+                              "y": _values(line.get_ydata())})
+        out["axes"].append({"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+                            "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines, "bars": bars,
+                            "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
+                            "texts": [t.get_text() for t in ax.texts]})
+    return out

@@ -1,0 +1,215 @@
+"""The report's text: summary.md (CI job summaries, PR comments) and a self-contained index.html
+(no external scripts, styles or fonts; the figures are files beside it)."""
+import html
+import math
+
+from plots import IMPL_ORDER, percent_change, verdict_by_name
+from results import METRICS
+
+CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
+                   ("cores", ("num_cpus",)), ("commit", ("socklab_commit",)), ("build", ("build_type",)),
+                   ("placement", ("placement_effective", "placement")),
+                   ("congestion", ("tcp_congestion", "sysctl.net/ipv4/tcp_congestion_control",
+                                   ("sysctls", "net/ipv4/tcp_congestion_control")))]
+
+
+def fmt(metric, value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if metric == "loss_ratio":
+        return f"{100 * value:.2f} %"
+    _, unit, scale = METRICS.get(metric, (False, "", 1.0))
+    v = value * scale
+    if unit == "Gbit/s":
+        return f"{v:.2f} Gbit/s"
+    if unit == "µs":
+        return f"{v:.1f} µs"
+    if unit == "/s":
+        return f"{v:,.0f} /s"
+    return f"{v:,.0f} {unit}".strip()
+
+
+def _context_value(ctx, keys):
+    """The first key present; a tuple key is a path into nested objects."""
+    for k in keys:
+        v = ctx
+        for part in k if isinstance(k, tuple) else (k,):
+            v = v.get(part) if isinstance(v, dict) else None
+        if v not in (None, ""):
+            return str(v)
+    return "–"
+
+
+def contexts_table(entries):
+    """entries: [(label, kind, path, context)]"""
+    header = ["run", "results", "file"] + [c for c, _ in CONTEXT_COLUMNS]
+    rows = [[label, kind, path] + [_context_value(ctx, keys) for _, keys in CONTEXT_COLUMNS]
+            for label, kind, path, ctx in entries]
+    return header, rows
+
+
+def headline_table(run):
+    """One row per benchmark key (family/size): every implementation's headline median side by side,
+    socklab ÷ raw, and the CV of socklab's repetitions."""
+    groups = {}
+    for b in run.benchmarks.values():
+        groups.setdefault(b.key, {})[b.impl] = b
+    impls = sorted({i for g in groups.values() for i in g}, key=lambda i: IMPL_ORDER.index(i) if i in IMPL_ORDER else 99)
+    header = ["benchmark", "metric"] + [i or "value" for i in impls] + ["socklab ÷ raw", "CV (socklab)", "reps"]
+    rows = []
+    for key, by in groups.items():
+        any_b = by.get("socklab") or next(iter(by.values()))
+        metric = any_b.headline
+        cells = [fmt(metric, by[i].median(metric)) if i in by else "–" for i in impls]
+        if any(b.errors for b in by.values()):
+            cells = [c + (" (ERROR)" if i in by and by[i].errors else "") for c, i in zip(cells, impls)]
+        ratio = "–"
+        if "socklab" in by and "raw" in by and by["raw"].median(metric):
+            ratio = f"{by['socklab'].median(metric) / by['raw'].median(metric):.3f}"
+        cv = any_b.cv(metric)
+        reps = len(any_b.samples.get(metric, []))
+        rows.append([key, metric] + cells + [ratio, "–" if math.isnan(cv) else f"{100 * cv:.1f} %", str(reps)])
+    return header, rows
+
+
+def baseline_table(base, cur, verdict):
+    verdicts = verdict_by_name(verdict)
+    header = ["benchmark", "metric", "baseline", "current", "change (+ better)", "verdict"]
+    rows = []
+    for name, c in cur.benchmarks.items():
+        if name not in base.benchmarks:
+            continue
+        b, metric = base.benchmarks[name], c.headline
+        change = percent_change(b, c, metric)
+        rows.append([name.removesuffix("/real_time"), metric, fmt(metric, b.median(metric)),
+                     fmt(metric, c.median(metric)), "–" if math.isnan(change) else f"{change:+.1f} %",
+                     verdicts.get(name, "–")])
+    missing = [n for n in base.benchmarks if n not in cur.benchmarks]
+    rows += [[n.removesuffix("/real_time"), "–", "present", "MISSING", "–", verdicts.get(n, "missing")]
+             for n in missing]
+    return header, rows
+
+
+def conformance_table(cruns, labels, only_differences):
+    """Behaviour rows with each run's status and observed values; with only_differences, just the
+    behaviours that did not pass everywhere."""
+    ids, statements = [], {}
+    for run in cruns:
+        for b in run.behaviours:
+            if b["id"] not in statements:
+                ids.append(b["id"])
+                statements[b["id"]] = b.get("statement", "")
+    by = [{b["id"]: b for b in run.behaviours} for run in cruns]
+    header = ["behaviour", "statement"] + labels
+    rows = []
+    for bid in ids:
+        cells = []
+        for m in by:
+            b = m.get(bid)
+            if b is None:
+                cells.append("absent")
+                continue
+            text = b["status"].upper() if b["status"] == "fail" else b["status"]
+            if b.get("observed"):
+                text += " (" + ", ".join(f"{k}={v}" for k, v in b["observed"].items()) + ")"
+            cells.append(text)
+        if only_differences and all(m.get(bid, {}).get("status") == "pass" for m in by):
+            continue
+        rows.append([bid, statements[bid]] + cells)
+    return header, rows
+
+
+def _md_table(header, rows):
+    def cell(x):
+        return str(x).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _html_table(header, rows):
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td{_status_class(x)}>{html.escape(str(x))}</td>" for x in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _status_class(text):
+    word = str(text).split(" ")[0]
+    return {"pass": ' class="pass"', "FAIL": ' class="fail"', "skip": ' class="skip"', "MISSING": ' class="fail"',
+            "regression": ' class="fail"', "error": ' class="fail"'}.get(word, "")
+
+
+def sections(report):
+    """(title, [blocks]) in order; a block is ("table", header, rows), ("text", str) or ("figure", name, title)."""
+    out = [("Runs", [("table", *contexts_table(report.contexts))])]
+    for run, label in zip(report.bench_runs, report.bench_labels):
+        out.append((f"Benchmarks: {label}", [("table", *headline_table(run))]))
+    if report.base is not None:
+        blocks = []
+        if report.verdict:
+            blocks.append(("text", f"Gate verdict: **{str(report.verdict.get('verdict', '?')).upper()}**"))
+        blocks.append(("table", *baseline_table(report.base, report.bench_runs[0], report.verdict)))
+        out.append((f"Baseline ({report.base_label}) vs current ({report.bench_labels[0]})", blocks))
+    if report.conf_runs:
+        counts = [[label] + [str(run.summary.get(s, 0)) for s in ("pass", "fail", "skip", "not-applicable")]
+                  for run, label in zip(report.conf_runs, report.conf_labels)]
+        header, rows = conformance_table(report.conf_runs, report.conf_labels, only_differences=True)
+        blocks = [("table", ["run", "pass", "fail", "skip", "not-applicable"], counts)]
+        blocks.append(("text", "Behaviours that did not pass in every run:") if rows else
+                      ("text", "Every behaviour passed in every run."))
+        if rows:
+            blocks.append(("table", header, rows))
+        out.append(("Conformance", blocks))
+    out.append(("Plots", [("figure", name, title) for name, title in report.figures]))
+    if report.conf_runs:
+        out.append(("Conformance: every behaviour",
+                    [("details", *conformance_table(report.conf_runs, report.conf_labels, only_differences=False))]))
+    return out
+
+
+def markdown(report):
+    parts = ["# socklab report", ""]
+    for title, blocks in sections(report):
+        parts += [f"## {title}", ""]
+        for block in blocks:
+            if block[0] == "table":
+                parts += [_md_table(block[1], block[2]), ""]
+            elif block[0] == "details":
+                parts += ["<details><summary>show the table</summary>", "", _md_table(block[1], block[2]), "",
+                          "</details>", ""]
+            elif block[0] == "text":
+                parts += [block[1], ""]
+            else:
+                parts += [f"![{block[2]}]({block[1]}.png)", ""]
+    return "\n".join(parts)
+
+
+STYLE = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.pass { background: #e8f5e9; } td.fail { background: #ffcdd2; font-weight: bold; } td.skip { background: #fff9c4; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #eee; }
+"""
+
+
+def index_html(report):
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', "<title>socklab report</title>",
+             f"<style>{STYLE}</style></head><body>", "<h1>socklab report</h1>"]
+    for title, blocks in sections(report):
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        for block in blocks:
+            if block[0] == "table":
+                parts.append(_html_table(block[1], block[2]))
+            elif block[0] == "details":
+                parts.append(f"<details><summary>show the table</summary>{_html_table(block[1], block[2])}</details>")
+            elif block[0] == "text":
+                parts.append(f"<p>{html.escape(block[1]).replace('**', '')}</p>")
+            else:
+                parts.append(f'<figure><img src="{block[1]}.svg" alt="{html.escape(block[2])}">'
+                             f"<figcaption>{html.escape(block[2])} "
+                             f'(<a href="{block[1]}.png">PNG</a>)</figcaption></figure>')
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""Builds socklab's report from result JSON: plots (PNG + SVG), index.html and summary.md.
+
+usage: report.py RESULT.json... [-o DIR] [--label NAME=FILE ...] [--baseline FILE] [--verdict FILE]
+
+Inputs are socklab-bench JSON (Google Benchmark format plus context, peer-tool rows included) and
+socklab-conform reports, in any mix; runs are labelled from their context unless --label names them.
+Every input is read and checked before anything is written; the files land in DIR only once all
+of them are made, index.html last. Bad input: one line on stderr, exit 2.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import plots  # noqa: E402
+import render  # noqa: E402
+from results import BenchRun, InputError, load, load_bench, run_label  # noqa: E402
+
+FIGURES = ["throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss", "overhead",
+           "baseline", "side_by_side", "conformance"]
+
+
+@dataclass
+class Report:
+    bench_runs: list = field(default_factory=list)
+    bench_labels: list = field(default_factory=list)
+    conf_runs: list = field(default_factory=list)
+    conf_labels: list = field(default_factory=list)
+    contexts: list = field(default_factory=list)  # (label, kind, path, context)
+    base: BenchRun | None = None
+    base_label: str = ""
+    verdict: dict | None = None
+    figures: list = field(default_factory=list)  # (file stem, title)
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_labels(items):
+    labels = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--label needs NAME=FILE, got {item!r}")
+        labels[os.path.abspath(path)] = (name, path)
+    return labels
+
+
+def load_inputs(args):
+    labels = parse_labels(args.label)
+    paths = list(args.results)
+    seen = {os.path.abspath(p) for p in paths}
+    paths += [path for key, (_, path) in labels.items() if key not in seen]
+    if not paths:
+        raise UsageError("no result files given")
+    report, used = Report(), {}
+
+    def unique(label, kind):
+        # Bench and conformance results of one run share a label; two runs of one kind must not.
+        used[kind, label] = used.get((kind, label), 0) + 1
+        return label if used[kind, label] == 1 else f"{label} ({used[kind, label]})"
+
+    for path in paths:
+        run = load(path)
+        given = labels.get(os.path.abspath(path))
+        kind = "benchmarks" if isinstance(run, BenchRun) else f"conformance ({run.implementation})"
+        if isinstance(run, BenchRun):
+            label = given[0] if given else unique(run_label(run.context, path), "bench")
+            report.bench_runs.append(run)
+            report.bench_labels.append(label)
+        else:
+            label = given[0] if given else run_label(run.context, path)
+            if not given:
+                label = unique(label + ("" if run.implementation == "socklab" else f" · {run.implementation}"), "conf")
+            report.conf_runs.append(run)
+            report.conf_labels.append(label)
+        report.contexts.append((label, kind, path, run.context))
+    if args.baseline:
+        if not report.bench_runs:
+            raise UsageError("--baseline compares benchmark results, but no benchmark JSON was given")
+        report.base = load_bench(args.baseline)
+        report.base_label = run_label(report.base.context, args.baseline) + " (baseline)"
+        report.contexts.append((report.base_label, "benchmarks (baseline)", args.baseline, report.base.context))
+    if args.verdict:
+        if not args.baseline:
+            raise UsageError("--verdict is the gate's verdict on a baseline comparison: give --baseline too")
+        report.verdict = load_verdict(args.verdict)
+    return report
+
+
+def load_verdict(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it ({e.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list) or "verdict" not in doc:
+        raise InputError(f"{path}: not a gate verdict (needs 'verdict' and a 'benchmarks' list)")
+    return doc
+
+
+def build_figures(report):
+    """[(stem, title, figure)] for every figure the inputs have data for."""
+    runs, labels = report.bench_runs, report.bench_labels
+    made = [
+        ("throughput_tcp", "TCP stream throughput", plots.throughput(runs, labels, "TCP", ["tcp_stream"])),
+        ("throughput_udp", "UDP stream throughput", plots.throughput(runs, labels, "UDP", ["udp_stream"])),
+        ("throughput_unix", "Unix stream and datagram throughput",
+         plots.throughput(runs, labels, "Unix", ["unix_stream", "unix_dgram"])),
+        ("latency", "Ping-pong latency percentiles", plots.latency(runs, labels)),
+        ("udp_loss", "Datagram loss", plots.loss(runs, labels)),
+        ("overhead", "Library overhead (socklab ÷ raw POSIX)", plots.overhead(runs, labels)),
+        ("baseline", "Baseline vs current",
+         plots.baseline(report.base, runs[0], report.verdict) if report.base else None),
+        ("side_by_side", "Runs side by side", plots.side_by_side(runs, labels)),
+        ("conformance", "Conformance matrix", plots.conformance_matrix(report.conf_runs, report.conf_labels)),
+    ]
+    return [(stem, title, fig) for stem, title, fig in made if fig is not None]
+
+
+def write_report(report, out_dir):
+    out = pathlib.Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"{out_dir}: cannot create the output folder ({e.strerror})") from None
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+    try:
+        sidecar = {}
+        for stem, title, fig in build_figures(report):
+            sidecar[stem] = plots.describe(fig)
+            for ext in ("png", "svg"):
+                fig.savefig(staging / f"{stem}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
+            plots.plt.close(fig)
+            report.figures.append((stem, title))
+        (staging / "figures.json").write_text(json.dumps(sidecar, indent=1, allow_nan=False),
+                                              encoding="utf-8")
+        (staging / "summary.md").write_text(render.markdown(report), encoding="utf-8")
+        (staging / "index.html").write_text(render.index_html(report), encoding="utf-8")
+        # Figures a previous report left behind would be listed by nothing and mislead: remove them.
+        made = {stem for stem, _ in report.figures}
+        for stem in FIGURES:
+            if stem not in made:
+                for ext in ("png", "svg"):
+                    (out / f"{stem}.{ext}").unlink(missing_ok=True)
+        for item in sorted(staging.iterdir(), key=lambda p: p.name == "index.html"):
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="socklab report", description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="*", help="socklab-bench or socklab-conform JSON files")
+    parser.add_argument("-o", "--out", default="socklab-report", help="output folder (default socklab-report)")
+    parser.add_argument("--label", action="append", default=[], metavar="NAME=FILE", help="name a run")
+    parser.add_argument("--baseline", metavar="FILE", help="benchmark JSON to compare the first run against")
+    parser.add_argument("--verdict", metavar="FILE", help="the gate's JSON verdict for that comparison")
+    args = parser.parse_args(argv)
+    try:
+        report = load_inputs(args)
+        write_report(report, args.out)
+    except UsageError as e:
+        parser.error(str(e))
+    except InputError as e:
+        print(f"socklab report: {e}", file=sys.stderr)
+        return 2
+    print(f"socklab report: {len(report.figures)} figures, index.html and summary.md in {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

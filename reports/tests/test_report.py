@@ -1,0 +1,169 @@
+"""socklab report on small checked-in fixtures: the files it writes, what each figure draws (read back
+from the matplotlib artists into figures.json), the numbers in summary.md, and bad input."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+FIX = HERE / "fixtures"
+REPORT = HERE.parent / "report.py"
+LINUX, SECOND, BASE = FIX / "bench_linux.json", FIX / "bench_second.json", FIX / "bench_baseline.json"
+CONF = FIX / "conformance_fail_skip.json"
+ALPHA = "Linux 6.1.0-13-amd64 alpha @aaaaaaa"
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, REPORT, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    out = tmp_path_factory.mktemp("single")
+    r = run(LINUX, CONF, "-o", out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    out = tmp_path_factory.mktemp("multi")
+    verdict = out.parent / "verdict.json"
+    verdict.write_text(json.dumps({"verdict": "fail", "benchmarks": [
+        {"name": "tcp_stream/socklab/65536/real_time", "verdict": "regression"}]}))
+    r = run(LINUX, SECOND, CONF, "--label", f"second={SECOND}", "--baseline", BASE, "--verdict", verdict, "-o", out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def figures(out):
+    return json.loads((out / "figures.json").read_text())
+
+
+def line(axes, label):
+    [found] = [s for s in axes["lines"] if s["label"] == label]
+    return found
+
+
+def test_one_run_writes_every_file_it_has_data_for(single):
+    for stem in ("throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss", "overhead",
+                 "conformance"):
+        assert (single / f"{stem}.png").stat().st_size > 0 and (single / f"{stem}.svg").stat().st_size > 0, stem
+    assert not (single / "baseline.png").exists() and not (single / "side_by_side.png").exists()
+    assert set(figures(single)) == {"throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss",
+                                    "overhead", "conformance"}
+    html = (single / "index.html").read_text()
+    assert "<script" not in html and "http://" not in html and "https://" not in html  # works offline
+    assert 'src="throughput_tcp.svg"' in html and 'src="conformance.svg"' in html
+
+
+def test_throughput_lines_are_medians_with_min_max_per_implementation(single):
+    [ax] = figures(single)["throughput_tcp"]["axes"]
+    assert ax["xscale"] == "log" and "Gbit/s" in ax["ylabel"] and "size" in ax["xlabel"] and ax["title"]
+    assert line(ax, "socklab") == {"label": "socklab", "x": [4096, 65536], "y": pytest.approx([11, 31])}
+    assert line(ax, "raw")["y"] == pytest.approx([10, 31])
+    assert line(ax, "iperf3") == {"label": "iperf3", "x": [4096], "y": pytest.approx([5])}
+    [unix] = figures(single)["throughput_unix"]["axes"]
+    assert {s["label"] for s in unix["lines"]} == {"socklab (unix_stream)", "socklab (unix_dgram)"}
+
+
+def test_latency_has_p50_p99_p999_per_implementation(single):
+    [tcp] = figures(single)["latency"]["axes"]  # only TCP ping-pong is in the fixture
+    assert tcp["title"] == "TCP ping-pong latency" and tcp["yscale"] == "log" and "µs" in tcp["ylabel"]
+    assert line(tcp, "socklab p50")["y"] == pytest.approx([101])
+    assert line(tcp, "socklab p99")["y"] == pytest.approx([160])
+    assert line(tcp, "socklab p99.9")["y"] == pytest.approx([310])
+    assert line(tcp, "sockperf p50") == {"label": "sockperf p50", "x": [14], "y": pytest.approx([104])}
+
+
+def test_loss_is_in_percent_per_datagram_family(single):
+    [ax] = figures(single)["udp_loss"]["axes"]
+    assert line(ax, "socklab (udp_stream)")["y"] == pytest.approx([2.0])
+    assert line(ax, "raw (udp_stream)")["y"] == pytest.approx([2.0])
+    assert line(ax, "socklab (unix_dgram)")["y"] == pytest.approx([0.0])
+
+
+def test_overhead_bars_come_from_the_runs_overhead_table(single):
+    [ax] = figures(single)["overhead"]["axes"]
+    assert ax["yticklabels"] == ["tcp_stream/4096 (bytes_per_second)", "tcp_pingpong/1 (p50_us)"]
+    assert ax["bars"][0]["values"] == pytest.approx([1.0, 101 / 99])
+
+
+def test_summary_numbers_match_the_inputs(single):
+    md = (single / "summary.md").read_text()
+    row = next(r for r in md.splitlines() if r.startswith("| tcp_stream/4096 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # benchmark, metric, socklab, raw, iperf3, sockperf, ratio, CV, reps
+    assert cells == ["tcp_stream/4096", "bytes_per_second", "11.00 Gbit/s", "10.00 Gbit/s", "5.00 Gbit/s", "–",
+                     "1.100", "9.1 %", "3"]
+    assert "| tcp_pingpong/1 | p50_us | 101.0 µs | 99.0 µs |" in md
+    assert "| tcp_connect | items_per_second | 5,100 /s | 5,000 /s |" in md
+    assert ALPHA in md and "cubic" in md and "cross-cpu" in md  # run context
+
+
+def test_conformance_tables_show_failures_skips_and_observed_values(single):
+    md = (single / "summary.md").read_text()
+    assert f"| run | pass | fail | skip | not-applicable |\n|---|---|---|---|---|\n| {ALPHA} | 2 | 1 | 1 | 0 |" in md
+    differences = md.split("did not pass in every run")[1].split("## Plots")[0]
+    assert "| TCP-SEND-01 | send may send part of the data. | FAIL (sent=4096) |" in differences
+    assert "| IPV6-01 |" in differences and "skip" in differences and "CON-01" not in differences
+    assert "pass (backlog=5, accept_queue_capacity=6)" in md  # the full table keeps observed values
+    [ax] = figures(single)["conformance"]["axes"]
+    assert ax["yticklabels"] == ["CON-01", "BACKLOG-01", "TCP-SEND-01", "IPV6-01"]
+    assert ax["texts"][2] == "FAIL · sent=4096" and ax["texts"][3] == "skip"
+
+
+def test_two_runs_side_by_side_with_labels(multi):
+    [ax] = figures(multi)["side_by_side"]["axes"]
+    assert [b["label"] for b in ax["bars"]] == [ALPHA, "second"]
+    names = ax["yticklabels"]
+    i = names.index("tcp_stream/socklab/4096 (bytes_per_second)")
+    assert ax["bars"][0]["values"][i] == pytest.approx(1.0) and ax["bars"][1]["values"][i] == pytest.approx(0.5)
+    [tcp] = figures(multi)["throughput_tcp"]["axes"]
+    assert line(tcp, "second · socklab")["y"] == pytest.approx([5.5, 15.5])
+    assert "| second | benchmarks |" in (multi / "summary.md").read_text()
+
+
+def test_baseline_change_is_signed_better_positive_with_the_gate_verdict(multi):
+    fig = figures(multi)["baseline"]
+    [ax] = fig["axes"]
+    assert "FAIL" in ax["title"]
+    i = ax["yticklabels"].index("tcp_stream/socklab/65536")
+    assert ax["bars"][0]["values"][i] == pytest.approx(-20.0)
+    assert ax["bars"][0]["values"][ax["yticklabels"].index("tcp_stream/raw/65536")] == pytest.approx(0.0)
+    md = (multi / "summary.md").read_text()
+    assert "Gate verdict: **FAIL**" in md
+    assert "| tcp_stream/socklab/65536 | bytes_per_second | 38.75 Gbit/s | 31.00 Gbit/s | -20.0 % | regression |" in md
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"),
+    ("", "empty file"),
+    ("{\"benchmarks\": [", "not valid JSON"),
+    ("[1, 2]", "not a JSON object"),
+    ("{\"foo\": 1}", "unknown JSON shape"),
+    ("{\"context\": {}, \"benchmarks\": []}", "no benchmark results"),
+    ("{\"benchmarks\": [{\"real_time\": 1}]}", "has no name"),
+    ("{\"behaviours\": [{\"id\": \"X-01\", \"status\": \"maybe\"}]}", "known status"),
+])
+def test_bad_input_is_one_line_exit_2_and_leaves_the_old_report(tmp_path, single, content, message):
+    out = tmp_path / "out"
+    assert run(LINUX, "-o", out).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content)
+    r = run(LINUX, bad, "-o", out)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and str(bad) in r.stderr and message in r.stderr, r.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("args", [[], ["--label", "noequals"], [LINUX, "--verdict", LINUX], [CONF, "--baseline", BASE],
+                                  ["--frobnicate"]])
+def test_usage_errors_exit_2(tmp_path, args):
+    r = run(*args, "-o", tmp_path / "out")
+    assert r.returncode == 2 and "usage:" in r.stderr
+    assert not (tmp_path / "out").exists()

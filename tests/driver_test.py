@@ -58,3 +58,31 @@ def test_doctor_names_an_interpreter_lacking_modules(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"python3 on PATH ({fake}) lacks" in r.stderr
     assert "python: /usr/bin/python3" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("report", "/no/such/file.json"), "socklab report: /no/such/file.json: no such file"),
+        (("gate", "--baseline", "/no/such.json", "--current", "/no/such.json"),
+         "socklab gate: /no/such.json: no such file"),
+        (("gate", "--ab", "no-such-ref-anywhere", "--out", "/tmp/socklab-driver-test-ab"),
+         "socklab gate --ab: 'no-such-ref-anywhere' is not a commit in this repository"),
+    ],
+)
+def test_python_tools_answer_bad_input_with_one_line_and_exit_2(args, message):
+    r = run(*args)
+    assert r.returncode == 2
+    assert [line for line in r.stderr.splitlines() if not line.startswith("socklab: note:")] == [message]
+
+
+@pytest.mark.parametrize("args", [("report", "--frobnicate"), ("gate", "--frobnicate"), ("gate",)])
+def test_python_tools_reject_bad_flags_with_usage(args):
+    r = run(*args)
+    assert r.returncode == 2 and "usage: socklab" in r.stderr
+
+
+@pytest.mark.parametrize("args", [("report", "--help"), ("gate", "--help")])
+def test_python_tools_help_exits_0(args):
+    r = run(*args)
+    assert r.returncode == 0 and "usage: socklab" in r.stdout

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Same-machine A/B gate: builds socklab-bench at a baseline commit and from the current tree, runs
+them alternately (A B B A A B ...), pools each side's repetitions and gates current vs baseline.
+
+A stored baseline from another machine says little on shared runners; two builds measured in the
+same minutes on the same machine cancel the machine's drift. Bounded: a fixed number of rounds,
+each run under a time limit.
+
+usage: ab.py --ab REF [--quick] [--rounds N] [--repetitions N] [--filter REGEX] [--out DIR]
+             [--plant-slowdown FAMILY:PCT] [gate options: --threshold --alpha --summary --junit --json --warn-only]
+"""
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "ci"))
+import gate  # noqa: E402
+
+# One representative size per family, both twins: a quick A/B fits in a few minutes on 2 cores.
+QUICK_FILTER = ("^(tcp_stream/[a-z]+/(4096|65536)|udp_stream/[a-z]+/1472|unix_stream/[a-z]+/65536|"
+                "(tcp|udp|unix)_pingpong/[a-z]+/1|tcp_connect/[a-z]+)/")
+RUN_LIMIT = 900  # seconds for one benchmark run
+
+
+class ABError(Exception):
+    pass
+
+
+def git(*args):
+    r = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ABError(f"git {' '.join(args)}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'failed'}")
+    return r.stdout.strip()
+
+
+def build(source, build_dir, log):
+    """Configures (once) and builds socklab-bench only, release flags; returns the binary's path."""
+    with open(log, "w") as out:
+        if not (build_dir / "CMakeCache.txt").exists():
+            subprocess.run(["cmake", "-S", str(source), "-B", str(build_dir), "-G", "Ninja",
+                            "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DSOCKLAB_BUILD_TESTS=OFF", "-DSOCKLAB_BUILD_BENCH=ON"],
+                           stdout=out, stderr=subprocess.STDOUT, check=False)
+        r = subprocess.run(["cmake", "--build", str(build_dir), "--target", "socklab-bench"], stdout=out,
+                           stderr=subprocess.STDOUT)
+    binary = build_dir / "bench" / "socklab-bench"
+    if r.returncode != 0 or not binary.exists():
+        raise ABError(f"building socklab-bench from {source} failed (log: {log})")
+    return binary
+
+
+def baseline_tree(ref):
+    try:
+        sha = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except ABError:
+        sha = ""
+    if not sha:
+        raise ABError(f"'{ref}' is not a commit in this repository")
+    tree = ROOT / "build" / "ab" / f"base-{sha[:12]}"
+    if not (tree / "CMakeLists.txt").exists():
+        git("worktree", "prune")
+        git("worktree", "add", "--detach", "--force", str(tree), sha)
+    return sha, tree
+
+
+def run_bench(binary, out, args, plant=None):
+    cmd = [str(binary), "--profile=quick", f"--benchmark_repetitions={args.repetitions}",
+           f"--benchmark_min_time={args.min_time}", f"--benchmark_filter={args.filter}", f"--out={out}",
+           "--benchmark_enable_random_interleaving=true"]
+    if plant:
+        cmd.append(f"--plant-slowdown={plant}")
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_LIMIT)
+    except subprocess.TimeoutExpired:
+        raise ABError(f"{binary} did not finish within {RUN_LIMIT} s") from None
+    if r.returncode != 0 or not out.exists():
+        raise ABError(f"{binary} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
+
+
+def pool(files, dest):
+    """One Google Benchmark JSON holding every round's repetitions, renumbered."""
+    merged, index = None, {}
+    for f in files:
+        doc = json.loads(f.read_text())
+        if merged is None:
+            merged = {"context": doc["context"], "benchmarks": [], "socklab": {"ab_rounds": len(files)}}
+        for row in doc["benchmarks"]:
+            if row.get("run_type", "iteration") != "iteration":
+                continue
+            name = row.get("run_name", row["name"])
+            row["repetition_index"] = index.get(name, 0)
+            index[name] = row["repetition_index"] + 1
+            merged["benchmarks"].append(row)
+    for row in merged["benchmarks"]:
+        row["repetitions"] = index[row.get("run_name", row["name"])]
+    dest.write_text(json.dumps(merged, indent=1))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="socklab gate --ab", description=__doc__.splitlines()[0])
+    p.add_argument("--ab", required=True, metavar="REF", help="baseline commit (branch, tag, SHA)")
+    p.add_argument("--quick", action="store_true", help="one size per family (the CI profile)")
+    p.add_argument("--rounds", type=int, default=4, help="A/B rounds (default 4)")
+    p.add_argument("--repetitions", type=int, default=2, help="repetitions per run (default 2)")
+    p.add_argument("--min-time", type=float, default=0.1, help="Google Benchmark min time per repetition")
+    p.add_argument("--filter", default=None, help="benchmark regex (default: all quick-profile benchmarks; "
+                                                   "--quick: one size per family)")
+    p.add_argument("--out", default=str(ROOT / "socklab-out" / "ab"), help="folder for the pooled JSON")
+    p.add_argument("--plant-slowdown", metavar="FAMILY:PCT", help="testing the gate: slow the current side")
+    args, gate_args = p.parse_known_args(argv)
+    if not 1 <= args.rounds <= 50 or not 1 <= args.repetitions <= 50 or not 0 < args.min_time <= 10:
+        p.error("--rounds and --repetitions must be 1..50, --min-time 0..10 s")
+    args.filter = args.filter or (QUICK_FILTER if args.quick else ".")
+    out = pathlib.Path(args.out)
+    try:
+        gate.parser().parse_args(["--baseline", "x", "--current", "y", *gate_args])  # reject bad gate flags early
+    except SystemExit:
+        return 2
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        sha, tree = baseline_tree(args.ab)
+        print(f"socklab gate --ab: building baseline {sha[:12]} and the current tree", file=sys.stderr)
+        base_bin = build(tree, tree / "build" / "ab", out / "build-base.log")
+        cur_bin = build(ROOT, ROOT / "build" / "ab-current", out / "build-current.log")
+        files = {"base": [], "current": []}
+        for r in range(args.rounds):
+            order = ("base", "current") if r % 2 == 0 else ("current", "base")  # ABBA: drift cancels
+            for side in order:
+                f = out / f"{side}-{r}.json"
+                f.unlink(missing_ok=True)
+                print(f"socklab gate --ab: round {r + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
+                run_bench(base_bin if side == "base" else cur_bin, f, args,
+                          args.plant_slowdown if side == "current" else None)
+                files[side].append(f)
+        pool(files["base"], out / "base.json")
+        pool(files["current"], out / "current.json")
+        print(f"socklab gate --ab: measured in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    except (ABError, OSError) as e:
+        print(f"socklab gate --ab: {e}", file=sys.stderr)
+        return 2
+    return gate.main(["--baseline", str(out / "base.json"), "--current", str(out / "current.json"), *gate_args])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

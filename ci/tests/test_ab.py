@@ -1,0 +1,43 @@
+"""The A/B runner's own pieces: pooling rounds into one sample per side, and refusing bad input
+before building anything."""
+import json
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+AB = HERE.parent / "ab.py"
+sys.path.insert(0, str(HERE.parent))
+import ab  # noqa: E402
+
+
+def test_rounds_pool_into_one_renumbered_sample_per_benchmark(tmp_path):
+    def round_file(i, values):
+        rows = [{"name": "x/socklab/1/real_time", "run_name": "x/socklab/1/real_time", "run_type": "iteration",
+                 "repetition_index": k, "repetitions": len(values), "bytes_per_second": v} for k, v in enumerate(values)]
+        rows.append({"name": "x/socklab/1/real_time_median", "run_name": "x/socklab/1/real_time",
+                     "run_type": "aggregate", "bytes_per_second": 0})
+        f = tmp_path / f"r{i}.json"
+        f.write_text(json.dumps({"context": {"round": i}, "benchmarks": rows}))
+        return f
+    ab.pool([round_file(0, [1, 2]), round_file(1, [3, 4])], tmp_path / "pooled.json")
+    doc = json.loads((tmp_path / "pooled.json").read_text())
+    assert doc["context"] == {"round": 0} and doc["socklab"]["ab_rounds"] == 2
+    assert [(r["repetition_index"], r["repetitions"], r["bytes_per_second"]) for r in doc["benchmarks"]] == [
+        (0, 4, 1), (1, 4, 2), (2, 4, 3), (3, 4, 4)]
+
+
+def run(*args):
+    return subprocess.run([sys.executable, AB, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_an_unknown_ref_is_refused_before_building(tmp_path):
+    r = run("--ab", "no-such-ref-anywhere", "--out", tmp_path / "ab")
+    assert r.returncode == 2 and "not a commit" in r.stderr
+    assert not any((tmp_path / "ab").glob("build-*.log"))
+
+
+def test_bad_flags_exit_2(tmp_path):
+    for flags in (["--ab", "HEAD", "--rounds", "0"], ["--ab", "HEAD", "--threshold", "abc"], ["--rounds", "2"]):
+        r = run(*flags, "--out", tmp_path / "ab")
+        assert r.returncode == 2, flags

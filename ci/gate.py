@@ -15,15 +15,13 @@ Exit status: 0 no regression, 1 regression (or insufficient data, error, missing
 import argparse
 import json
 import math
-import os
 import pathlib
 import statistics
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
-from results import InputError, comparable, higher_is_better, load  # noqa: E402
+from results import InputError, comparable, higher_is_better, load, write_atomically  # noqa: E402
 from results import BenchRun, ConformanceRun  # noqa: E402
 
 PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
@@ -229,17 +227,6 @@ def junit(kind, rows):
     suite.set("errors", str(errors))
     suite.set("skipped", str(skipped))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
-
-
-def write_atomically(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".gate-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def clean(value):

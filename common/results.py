@@ -7,6 +7,7 @@ import json
 import math
 import os
 import statistics
+import tempfile
 from dataclasses import dataclass, field
 
 
@@ -105,7 +106,8 @@ class ConformanceRun:
     summary: dict
 
 
-def _read_json(path):
+def read_json(path):
+    """The parsed JSON of a file; InputError naming the file for every way that can fail."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -182,7 +184,7 @@ def _conformance(path, doc):
 
 def load(path):
     """A BenchRun or a ConformanceRun, by the file's shape."""
-    doc = _read_json(path)
+    doc = read_json(path)
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not a JSON object (socklab results are objects)")
     if doc.get("schema") == "socklab-conformance-report" or "behaviours" in doc:
@@ -220,3 +222,16 @@ def comparable(a, b):
     keys = ("host_name", "cpu_model", "num_cpus", "build_type", "library_build_type", "placement_effective",
             "peer_mode", "tcp_congestion")
     return [f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
+
+
+def write_atomically(path, text):
+    """Replaces `path` with `text` in one step: a reader never sees a half-written file, and a
+    failure leaves the old one."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".socklab-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

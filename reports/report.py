@@ -21,7 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import plots  # noqa: E402
 import render  # noqa: E402
-from results import BenchRun, InputError, load, load_bench, run_label  # noqa: E402
+from results import BenchRun, InputError, load, load_bench, read_json, run_label  # noqa: E402
 
 FIGURES = ["throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss", "overhead",
            "baseline", "side_by_side", "conformance"]
@@ -97,13 +97,7 @@ def load_inputs(args):
 
 
 def load_verdict(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: not valid JSON ({e})") from None
+    doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list) or "verdict" not in doc:
         raise InputError(f"{path}: not a gate verdict (needs 'verdict' and a 'benchmarks' list)")
     return doc

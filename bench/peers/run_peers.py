@@ -18,11 +18,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common"))
 import convert  # noqa: E402  (a sibling module, not an installed package)
+from results import InputError, read_json, write_atomically  # noqa: E402
 
 SOCKPERF_MIN, SOCKPERF_MAX = 14, 65507  # sockperf refuses messages outside this range
 
@@ -173,28 +174,10 @@ def tool_version(cmd):
     return text[0].strip() if text else "unknown"
 
 
-def write_atomically(path, doc):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".peers-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def load_bench(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise PeerError(f"cannot read it ({e.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise PeerError(f"not JSON ({e})") from None
+    doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list) or "context" not in doc:
-        raise PeerError("not socklab-bench JSON (no 'context' and 'benchmarks')")
+        raise InputError(f"{path}: not socklab-bench JSON (no 'context' and 'benchmarks')")
     return doc
 
 
@@ -212,8 +195,8 @@ def main(argv=None):
         parser.error(f"unknown tool(s) {', '.join(sorted(unknown))}")
     try:
         doc = load_bench(args.bench_json)
-    except PeerError as e:
-        print(f"run_peers.py: {args.bench_json}: {e}", file=sys.stderr)
+    except InputError as e:
+        print(f"run_peers.py: {e}", file=sys.stderr)
         return 2
     ctx = doc["context"]
     cpus = cpu_pair(str(ctx.get("placement_effective", ctx.get("placement", "cross-cpu"))))
@@ -239,7 +222,7 @@ def main(argv=None):
     doc.setdefault("socklab", {})["peers"] = {
         "tools": peers, "seconds_per_run": args.seconds, "repetitions": args.repetitions,
         "cpus": {"client": cpus[0], "server": cpus[1]} if cpus else "unpinned", "tcp_congestion": congestion}
-    write_atomically(args.bench_json, doc)
+    write_atomically(args.bench_json, json.dumps(doc, indent=2) + "\n")
     return status
 
 

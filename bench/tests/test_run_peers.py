@@ -49,8 +49,8 @@ def test_listening_reads_the_kernel_socket_table(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "cannot read it"),
-    ("{not json", "not JSON"),
+    (None, "no such file"),
+    ("{not json", "not valid JSON"),
     ('{"benchmarks": []}', "not socklab-bench JSON"),
 ])
 def test_bad_input_is_one_line_exit_2_and_leaves_the_file(tmp_path, content, message):

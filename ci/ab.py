@@ -1,18 +1,21 @@
 #!/usr/bin/python3
 """Same-machine A/B gate: builds socklab-bench at a baseline commit and from the current tree, runs
-them alternately (A B B A A B ...), pools each side's repetitions and gates current vs baseline.
+them interleaved benchmark by benchmark (A B, then B A, ...), pools each side's repetitions and
+gates current vs baseline.
 
-A stored baseline from another machine says little on shared runners; two builds measured in the
-same minutes on the same machine cancel the machine's drift. Bounded: a fixed number of rounds,
-each run under a time limit.
+A stored baseline from another machine says little on shared runners, and on a 2-core VM even
+whole runs a minute apart drift by 20 % and more; measuring A and B of the same benchmark seconds
+apart, alternating which goes first, cancels that drift. Bounded: a fixed number of rounds, each
+run under a time limit.
 
-usage: ab.py --ab REF [--quick] [--rounds N] [--repetitions N] [--filter REGEX] [--out DIR]
+usage: ab.py --ab REF [--quick] [--rounds N] [--repetitions N] [--min-time S] [--filter REGEX] [--out DIR]
              [--plant-slowdown FAMILY:PCT] [gate options: --threshold --alpha --summary --junit --json --warn-only]
 """
 import argparse
 import json
-import os
 import pathlib
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -67,18 +70,30 @@ def baseline_tree(ref):
     return sha, tree
 
 
-def run_bench(binary, out, args, plant=None):
-    cmd = [str(binary), "--profile=quick", f"--benchmark_repetitions={args.repetitions}",
-           f"--benchmark_min_time={args.min_time}", f"--benchmark_filter={args.filter}", f"--out={out}",
-           "--benchmark_enable_random_interleaving=true"]
-    if plant:
-        cmd.append(f"--plant-slowdown={plant}")
+def bench(binary, args, extra):
+    cmd = [str(binary), "--profile=quick", *extra]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_LIMIT)
     except subprocess.TimeoutExpired:
         raise ABError(f"{binary} did not finish within {RUN_LIMIT} s") from None
-    if r.returncode != 0 or not out.exists():
+    if r.returncode != 0:
         raise ABError(f"{binary} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
+    return r.stdout
+
+
+def benchmark_names(binary, args):
+    names = bench(binary, args, [f"--benchmark_filter={args.filter}", "--benchmark_list_tests=true"]).split()
+    if not names:
+        raise ABError(f"no benchmark matches --filter {args.filter!r}")
+    return names
+
+
+def run_one(binary, name, out, args, plant=None):
+    extra = [f"--benchmark_filter=^{re.escape(name)}$", f"--benchmark_repetitions={args.repetitions}",
+             f"--benchmark_min_time={args.min_time}", f"--out={out}"]
+    bench(binary, args, extra + ([f"--plant-slowdown={plant}"] if plant else []))
+    if not out.exists():
+        raise ABError(f"{binary} wrote no results for {name}")
 
 
 def pool(files, dest):
@@ -87,7 +102,7 @@ def pool(files, dest):
     for f in files:
         doc = json.loads(f.read_text())
         if merged is None:
-            merged = {"context": doc["context"], "benchmarks": [], "socklab": {"ab_rounds": len(files)}}
+            merged = {"context": doc["context"], "benchmarks": [], "socklab": {"ab_runs": len(files)}}
         for row in doc["benchmarks"]:
             if row.get("run_type", "iteration") != "iteration":
                 continue
@@ -104,9 +119,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="socklab gate --ab", description=__doc__.splitlines()[0])
     p.add_argument("--ab", required=True, metavar="REF", help="baseline commit (branch, tag, SHA)")
     p.add_argument("--quick", action="store_true", help="one size per family (the CI profile)")
-    p.add_argument("--rounds", type=int, default=4, help="A/B rounds (default 4)")
-    p.add_argument("--repetitions", type=int, default=2, help="repetitions per run (default 2)")
-    p.add_argument("--min-time", type=float, default=0.1, help="Google Benchmark min time per repetition")
+    p.add_argument("--rounds", type=int, default=8, help="A/B rounds (default 8)")
+    p.add_argument("--repetitions", type=int, default=1, help="repetitions per benchmark per round (default 1)")
+    p.add_argument("--min-time", type=float, default=0.1, help="Google Benchmark min time per repetition (s)")
     p.add_argument("--filter", default=None, help="benchmark regex (default: all quick-profile benchmarks; "
                                                    "--quick: one size per family)")
     p.add_argument("--out", default=str(ROOT / "socklab-out" / "ab"), help="folder for the pooled JSON")
@@ -127,16 +142,24 @@ def main(argv=None):
         print(f"socklab gate --ab: building baseline {sha[:12]} and the current tree", file=sys.stderr)
         base_bin = build(tree, tree / "build" / "ab", out / "build-base.log")
         cur_bin = build(ROOT, ROOT / "build" / "ab-current", out / "build-current.log")
+        names = benchmark_names(cur_bin, args)
+        missing = set(names) - set(benchmark_names(base_bin, args))
+        if missing:
+            raise ABError(f"the baseline has no {', '.join(sorted(missing))}: narrow --filter")
         files = {"base": [], "current": []}
+        rounds = out / "rounds"
+        shutil.rmtree(rounds, ignore_errors=True)
+        rounds.mkdir()
         for r in range(args.rounds):
-            order = ("base", "current") if r % 2 == 0 else ("current", "base")  # ABBA: drift cancels
-            for side in order:
-                f = out / f"{side}-{r}.json"
-                f.unlink(missing_ok=True)
-                print(f"socklab gate --ab: round {r + 1}/{args.rounds}: {side}", file=sys.stderr, flush=True)
-                run_bench(base_bin if side == "base" else cur_bin, f, args,
-                          args.plant_slowdown if side == "current" else None)
-                files[side].append(f)
+            print(f"socklab gate --ab: round {r + 1}/{args.rounds} ({len(names)} benchmarks, each A and B)",
+                  file=sys.stderr, flush=True)
+            for i, name in enumerate(names):
+                order = ("base", "current") if (r + i) % 2 == 0 else ("current", "base")
+                for side in order:
+                    f = rounds / f"{side}-{r}-{i}.json"
+                    run_one(base_bin if side == "base" else cur_bin, name, f, args,
+                            args.plant_slowdown if side == "current" else None)
+                    files[side].append(f)
         pool(files["base"], out / "base.json")
         pool(files["current"], out / "current.json")
         print(f"socklab gate --ab: measured in {time.monotonic() - started:.0f} s", file=sys.stderr)

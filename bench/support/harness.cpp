@@ -44,7 +44,7 @@ void show_progress(const std::string& name) {
   const auto now = clock::now();
   if (now - last < std::chrono::seconds(5)) return;
   last = now;
-  std::fprintf(stderr, "socklab-bench: [%4.0f s] %s\n", seconds_between(start, now), name.c_str());
+  (void)std::fprintf(stderr, "socklab-bench: [%4.0f s] %s\n", seconds_between(start, now), name.c_str());
 }
 
 void check_peer(const peer_result& r) {

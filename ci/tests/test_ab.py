@@ -22,7 +22,7 @@ def test_rounds_pool_into_one_renumbered_sample_per_benchmark(tmp_path):
         return f
     ab.pool([round_file(0, [1, 2]), round_file(1, [3, 4])], tmp_path / "pooled.json")
     doc = json.loads((tmp_path / "pooled.json").read_text())
-    assert doc["context"] == {"round": 0} and doc["socklab"]["ab_rounds"] == 2
+    assert doc["context"] == {"round": 0} and doc["socklab"]["ab_runs"] == 2
     assert [(r["repetition_index"], r["repetitions"], r["bytes_per_second"]) for r in doc["benchmarks"]] == [
         (0, 4, 1), (1, 4, 2), (2, 4, 3), (3, 4, 4)]
 

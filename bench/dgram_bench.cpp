@@ -25,7 +25,7 @@ void dgram_throughput(benchmark::State& st, family f) {
     const timeval poll_interval{0, 20000};
     pair.far.setsockopt(SOL_SOCKET, SO_RCVTIMEO, std::as_bytes(std::span{&poll_interval, 1}));
     auto peer = start_peer(std::move(pair.far), [size](peer_context& ctx) {
-      std::vector<std::byte> buf(size + 1);
+      buffer buf(size + 1);
       auto& r = ctx.result;
       clock::time_point first{}, last{};
       auto silent_since = clock::now();

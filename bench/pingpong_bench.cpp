@@ -37,7 +37,7 @@ void round_trip(socket& s, type t, std::span<const std::byte> msg, std::span<std
 template <class Io>
 peer_body echo_body(type t, std::size_t size, target back) {
   return [t, size, back](peer_context& ctx) {
-    std::vector<std::byte> buf(size + 1);
+    buffer buf(size + 1);
     if (t == type::stream) {
       for (std::size_t n = Io::recv_some(ctx.sock, buf); n != 0; n = Io::recv_some(ctx.sock, buf)) {
         Io::send_all(ctx.sock, std::span(buf).first(n));
@@ -70,7 +70,7 @@ void pingpong(benchmark::State& st, family f, type t) {
     }
     auto peer = start_peer(std::move(pair.far), echo_body<Io>(t, size, pair.near_target));
     const auto msg = pattern(size);
-    std::vector<std::byte> reply(size);
+    buffer reply(size);
     for (int i = 0; i < 100; ++i) round_trip<Io>(pair.near, t, msg, reply, pair.far_target);  // warm-up
     latency_histogram h;
     for (auto _ : st) {

@@ -16,7 +16,7 @@ void stream_throughput(benchmark::State& st, family f) {
     const bool verify = current().verify;
     auto pair = stream_pair(f, /*nodelay=*/false);
     auto peer = start_peer(std::move(pair.far), [size, verify](peer_context& ctx) {
-      std::vector<std::byte> buf(size);
+      buffer buf(size);
       auto& r = ctx.result;
       clock::time_point first{}, last{};
       for (std::size_t n = Io::recv_some(ctx.sock, buf); n != 0; n = Io::recv_some(ctx.sock, buf)) {

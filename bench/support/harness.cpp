@@ -51,8 +51,8 @@ void check_peer(const peer_result& r) {
   if (r.error[0] != '\0') throw std::runtime_error(r.error);
 }
 
-std::vector<std::byte> pattern(std::size_t size) {
-  std::vector<std::byte> b(size);
+buffer pattern(std::size_t size) {
+  buffer b(size);
   for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::byte>(i * 31 + 7);
   return b;
 }

@@ -2,9 +2,9 @@
 """socklab's regression gate: baseline vs current result JSON, benchmarks or conformance.
 
 Benchmarks: per benchmark and gated metric (the headline, plus p99 for ping-pong), a one-sided
-Mann-Whitney U test on the per-repetition samples, Holm-corrected over every comparison, AND a
-minimum change of the medians (the threshold, raised to 3x the baseline's own MAD/median for
-noisy rows). Too few repetitions to ever reach significance is "insufficient", never a pass.
+Mann-Whitney U test on the per-repetition samples, Holm-corrected over the comparisons (each
+direction on its own), AND a minimum change of the medians (the threshold, raised to 3x the
+baseline's own MAD/median for noisy rows). Too few repetitions to ever reach significance is "insufficient", never a pass.
 A benchmark that errored, or that the baseline has and the current run lacks, fails.
 Conformance: a behaviour that passed and now fails (or vanished) fails; newly skipped behaviours
 and changed observed values are listed.
@@ -114,16 +114,18 @@ def compare_benchmarks(base, cur, args):
             p_worse = rank_test(xc, xb) if better_up else rank_test([-x for x in xc], [-x for x in xb])
             p_better = rank_test(xb, xc) if better_up else rank_test([-x for x in xb], [-x for x in xc])
             tests.append((row, worse, p_worse, p_better, min_attainable_p(len(xb), len(xc))))
-    m = 2 * len(tests)  # each comparison is tested in both directions
-    adjusted = holm([t[2] for t in tests] + [t[3] for t in tests]) if tests else []
-    for i, (row, worse, p_worse, p_better, p_min) in enumerate(tests):
-        row.update(p_value=p_worse, p_holm=adjusted[i], p_holm_better=adjusted[len(tests) + i])
+    # Holm over the regression tests (what fails a build) and, separately, over the improvement
+    # tests (reported only): each family-wise error stays at alpha.
+    m = len(tests)
+    worse_holm, better_holm = holm([t[2] for t in tests]), holm([t[3] for t in tests])
+    for (row, worse, p_worse, p_better, p_min), p_w, p_b in zip(tests, worse_holm, better_holm):
+        row.update(p_value=p_worse, p_holm=p_w, p_holm_better=p_b)
         if p_min > args.alpha / m:
             row.update(verdict="insufficient",
                        detail=f"{row['n_base']} vs {row['n_cur']} repetitions cannot reach alpha/{m}")
-        elif adjusted[i] < args.alpha and worse >= row["threshold"]:
+        elif p_w < args.alpha and worse >= row["threshold"]:
             row["verdict"] = "regression"
-        elif adjusted[len(tests) + i] < args.alpha and -worse >= row["threshold"]:
+        elif p_b < args.alpha and -worse >= row["threshold"]:
             row["verdict"] = "improvement"
         else:
             row["verdict"] = "same"

@@ -313,7 +313,7 @@ def conformance_matrix(cruns, labels):
     ax.set_yticks([i + 0.5 for i in range(len(ids))], ids, fontsize=6)
     ax.set_xticks([i + 0.5 for i in range(len(cruns))], labels, fontsize=7)
     ax.xaxis.tick_top()
-    ax.set_title("Conformance: behaviour × run (status · observed values)", pad=24)
+    ax.set_title("Conformance: behaviour × run\n(status · observed values)", pad=24)
     ax.legend(handles=[Patch(color=c, label=s) for s, c in STATUS_COLOUR.items() if s != "absent"],
               loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, fontsize=7)
     fig.tight_layout()

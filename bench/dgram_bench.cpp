@@ -69,10 +69,9 @@ void register_dgram_benchmarks(profile p) {
                                               : std::vector<std::int64_t>{64, 512, 1472, 8192, 32768, 65507};
   const std::vector<std::int64_t> unix_sizes =
       quick ? std::vector<std::int64_t>{64, 8192} : std::vector<std::int64_t>{64, 1472, 8192, 32768};
-  register_sizes<via_socklab>("udp_stream", dgram_throughput<via_socklab>, udp, family::inet);
-  register_sizes<via_posix>("udp_stream", dgram_throughput<via_posix>, udp, family::inet);
-  register_sizes<via_socklab>("unix_dgram", dgram_throughput<via_socklab>, unix_sizes, family::unix_domain);
-  register_sizes<via_posix>("unix_dgram", dgram_throughput<via_posix>, unix_sizes, family::unix_domain);
+  const auto fn = [](auto io, benchmark::State& st, family f) { dgram_throughput<decltype(io)>(st, f); };
+  register_twins("udp_stream", fn, udp, family::inet);
+  register_twins("unix_dgram", fn, unix_sizes, family::unix_domain);
 }
 
 }  // namespace socklab::bench

@@ -100,15 +100,10 @@ void register_pingpong_benchmarks(profile p) {
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65536};
   const std::vector<std::int64_t> udp_sizes =
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65507};
-  register_sizes<via_socklab>("tcp_pingpong", pingpong<via_socklab>, stream_sizes, family::inet,
-                              type::stream);
-  register_sizes<via_posix>("tcp_pingpong", pingpong<via_posix>, stream_sizes, family::inet, type::stream);
-  register_sizes<via_socklab>("udp_pingpong", pingpong<via_socklab>, udp_sizes, family::inet, type::dgram);
-  register_sizes<via_posix>("udp_pingpong", pingpong<via_posix>, udp_sizes, family::inet, type::dgram);
-  register_sizes<via_socklab>("unix_pingpong", pingpong<via_socklab>, stream_sizes, family::unix_domain,
-                              type::stream);
-  register_sizes<via_posix>("unix_pingpong", pingpong<via_posix>, stream_sizes, family::unix_domain,
-                            type::stream);
+  const auto fn = [](auto io, benchmark::State& st, family f, type t) { pingpong<decltype(io)>(st, f, t); };
+  register_twins("tcp_pingpong", fn, stream_sizes, family::inet, type::stream);
+  register_twins("udp_pingpong", fn, udp_sizes, family::inet, type::dgram);
+  register_twins("unix_pingpong", fn, stream_sizes, family::unix_domain, type::stream);
 }
 
 }  // namespace socklab::bench

@@ -55,10 +55,9 @@ void register_stream_benchmarks(profile p) {
             : std::vector<std::int64_t>{64, 512, 4096, 16384, 65536, 262144, 1 << 20};
   const std::vector<std::int64_t> unix_sizes =
       quick ? std::vector<std::int64_t>{4096, 65536} : std::vector<std::int64_t>{64, 4096, 65536, 1 << 20};
-  register_sizes<via_socklab>("tcp_stream", stream_throughput<via_socklab>, tcp, family::inet);
-  register_sizes<via_posix>("tcp_stream", stream_throughput<via_posix>, tcp, family::inet);
-  register_sizes<via_socklab>("unix_stream", stream_throughput<via_socklab>, unix_sizes, family::unix_domain);
-  register_sizes<via_posix>("unix_stream", stream_throughput<via_posix>, unix_sizes, family::unix_domain);
+  const auto fn = [](auto io, benchmark::State& st, family f) { stream_throughput<decltype(io)>(st, f); };
+  register_twins("tcp_stream", fn, tcp, family::inet);
+  register_twins("unix_stream", fn, unix_sizes, family::unix_domain);
 }
 
 }  // namespace socklab::bench

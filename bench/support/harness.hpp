@@ -10,6 +10,7 @@
 #include <new>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "endpoints.hpp"
@@ -50,23 +51,40 @@ void show_progress(const std::string& name);
 template <class Fn, class... Args>
 benchmark::internal::Benchmark* register_one(const std::string& name, const std::string& shown, Fn fn,
                                              Args... args) {
-  return benchmark::RegisterBenchmark(
-             name.c_str(),
-             [name, shown, fn, args...](benchmark::State& st) {
-               show_progress(shown);
-               const auto& o = current();
-               plant_slowdown(name == o.plant_family + "/socklab" ? o.plant_fraction : 0.0);
-               fn(st, args...);
-               plant_slowdown(0.0);
-             })
+  return benchmark::RegisterBenchmark(name.c_str(),
+                                      [shown, fn, args...](benchmark::State& st) {
+                                        show_progress(shown);
+                                        fn(st, args...);
+                                      })
       ->UseRealTime();
 }
 
-/// Registers `fn(state, args...)` as "<name>/<Io::name>/<size>" for each size.
+/// Registers `fn(Io{}, state, args...)` as "<family>/<Io::name>/<size>" for each size.
 template <class Io, class Fn, class... Args>
-void register_sizes(const std::string& name, Fn fn, const std::vector<std::int64_t>& sizes, Args... args) {
-  const auto base = name + "/" + Io::name;
-  for (const auto size : sizes) register_one(base, base + "/" + std::to_string(size), fn, args...)->Arg(size);
+void register_sizes(const std::string& family_name, Fn fn, const std::vector<std::int64_t>& sizes,
+                    Args... args) {
+  const auto base = family_name + "/" + Io::name;
+  const double planted_share = std::is_same_v<Io, via_socklab_slowed> ? current().plant_fraction : 0.0;
+  const auto run = [fn, planted_share](benchmark::State& st, Args... a) {
+    plant_slowdown(planted_share);
+    fn(Io{}, st, a...);
+    plant_slowdown(0.0);
+  };
+  for (const auto size : sizes)
+    register_one(base, base + "/" + std::to_string(size), run, args...)->Arg(size);
+}
+
+/// Registers a family's two implementations, socklab and raw POSIX. `fn` is generic over the
+/// implementation: fn(Io{}, state, args...). The socklab twin of the family that --plant-slowdown
+/// names is the slowed one.
+template <class Fn, class... Args>
+void register_twins(const std::string& family_name, Fn fn, const std::vector<std::int64_t>& sizes,
+                    Args... args) {
+  if (current().plant_family == family_name)
+    register_sizes<via_socklab_slowed>(family_name, fn, sizes, args...);
+  else
+    register_sizes<via_socklab>(family_name, fn, sizes, args...);
+  register_sizes<via_posix>(family_name, fn, sizes, args...);
 }
 
 /// Throws if the peer reported an error.

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "support/behaviour.hpp"
 #include "support/catalog.hpp"
 #include "support/report.hpp"
 
@@ -16,7 +17,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
       std::cout << "socklab-conform options:\n"
                    "  --report=FILE    write the conformance report JSON to FILE\n"
-                   "  --catalog=FILE   use this behaviour catalog instead of the built-in one\n\n";
+                   "  --catalog=FILE   use this behaviour catalog instead of the built-in one\n"
+                   "  --plant-observation=KEY=JSON\n"
+                   "                   test-only: report JSON as the observed value KEY (a planted\n"
+                   "                   difference for the differential against Python to find)\n\n";
   }
   ::testing::InitGoogleTest(&argc, argv);  // removes GoogleTest's flags, leaves ours
   std::string report_path;
@@ -26,6 +30,16 @@ int main(int argc, char** argv) {
       report_path = arg.substr(9);
     } else if (arg.rfind("--catalog=", 0) == 0) {
       socklab::conformance::set_catalog_path(arg.substr(10));
+    } else if (arg.rfind("--plant-observation=", 0) == 0) {
+      const auto spec = arg.substr(20);
+      const auto eq = spec.find('=');
+      const auto value =
+          nlohmann::json::parse(eq == std::string::npos ? "" : spec.substr(eq + 1), nullptr, false);
+      if (eq == 0 || eq == std::string::npos || value.is_discarded()) {
+        std::cerr << "socklab-conform: --plant-observation needs KEY=JSON, e.g. max_path_length=99\n";
+        return 2;
+      }
+      socklab::conformance::plant_observation(spec.substr(0, eq), value);
     } else {
       std::cerr << "socklab-conform: unknown option '" << arg << "' (see --help)\n";
       return 2;

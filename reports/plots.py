@@ -343,6 +343,7 @@ def describe(fig):
                               "y": _values(line.get_ydata())})
         out["axes"].append({"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
                             "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines, "bars": bars,
+                            "xticklabels": [t.get_text() for t in ax.get_xticklabels()],
                             "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
                             "texts": [t.get_text() for t in ax.texts]})
     return out

@@ -79,7 +79,7 @@ def load_inputs(args):
         else:
             label = given[0] if given else run_label(run.context, path)
             if not given:
-                label = unique(label + ("" if run.implementation == "socklab" else f" · {run.implementation}"), "conf")
+                label = unique(f"{label} · {run.implementation}", "conf")
             report.conf_runs.append(run)
             report.conf_labels.append(label)
         report.contexts.append((label, kind, path, run.context))

@@ -26,6 +26,8 @@ def run(*args, env=None):
         (("doctor", "--bogus"), "doctor: unknown option '--bogus'"),
         (("conform", "--bogus"), "conform: unknown option '--bogus'"),
         (("conform", "-o"), "conform: -o needs a folder"),
+        (("conform", "--reference", "ruby"), "conform: unknown reference 'ruby' (the one reference is: python)"),
+        (("conform", "--reference"), "conform: --reference needs an implementation (python)"),
         (("run", "--", "x"), "run: unexpected arguments after --"),
         (("bench", "--bogus"), "bench: unknown option '--bogus'"),
     ],

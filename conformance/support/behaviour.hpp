@@ -23,6 +23,10 @@ std::optional<std::string> behaviour_id(std::string_view test_name);
 /// shown in GoogleTest's XML output as a property.
 void observe(const std::string& key, const nlohmann::json& value);
 
+/// Test-only: from now on, observe(key, ...) records `value` instead of what the test measured. It
+/// plants a known difference for the differential run against Python to find (conformance/reference).
+void plant_observation(const std::string& key, const nlohmann::json& value);
+
 /// What the running test observed so far (the report listener reads and clears it).
 std::map<std::string, nlohmann::json> take_observations();
 

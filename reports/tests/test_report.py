@@ -105,7 +105,7 @@ def test_summary_numbers_match_the_inputs(single):
 
 def test_conformance_tables_show_failures_skips_and_observed_values(single):
     md = (single / "summary.md").read_text()
-    assert f"| run | pass | fail | skip | not-applicable |\n|---|---|---|---|---|\n| {ALPHA} | 2 | 1 | 1 | 0 |" in md
+    assert f"| run | pass | fail | skip | not-applicable |\n|---|---|---|---|---|\n| {ALPHA} · socklab | 2 | 1 | 1 | 0 |" in md
     differences = md.split("did not pass in every run")[1].split("## Plots")[0]
     assert "| TCP-SEND-01 | send may send part of the data. | FAIL (sent=4096) |" in differences
     assert "| IPV6-01 |" in differences and "skip" in differences and "CON-01" not in differences
@@ -113,6 +113,20 @@ def test_conformance_tables_show_failures_skips_and_observed_values(single):
     [ax] = figures(single)["conformance"]["axes"]
     assert ax["yticklabels"] == ["CON-01", "BACKLOG-01", "TCP-SEND-01", "IPV6-01"]
     assert ax["texts"][2] == "FAIL · sent=4096" and ax["texts"][3] == "skip"
+
+
+def test_python_reference_gets_its_own_column_beside_socklab(tmp_path):
+    reference = json.loads(CONF.read_text())
+    reference["implementation"] = "python"
+    for b in reference["behaviours"]:
+        b["status"] = "pass"
+    (tmp_path / "python.json").write_text(json.dumps(reference))
+    r = run(CONF, tmp_path / "python.json", "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    [ax] = figures(tmp_path / "out")["conformance"]["axes"]
+    assert ax["xticklabels"] == [f"{ALPHA} · socklab", f"{ALPHA} · python"]
+    differences = (tmp_path / "out" / "summary.md").read_text().split("did not pass in every run")[1]
+    assert "| TCP-SEND-01 |" in differences and "FAIL (sent=4096) | pass (sent=4096) |" in differences
 
 
 def test_two_runs_side_by_side_with_labels(multi):

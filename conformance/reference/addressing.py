@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: MIT
+"""B. Addressing and bind (ADDR-*) through CPython's socket module."""
+
+import errno
+import socket
+
+from support import LOOPBACK_TIMEOUT, ipv6_available, listener, scenario
+
+
+def has_dualstack_ipv6():
+    return socket.has_dualstack_ipv6()
+
+
+@scenario("ADDR-01")
+def port_zero_picks_an_ephemeral_port(t):
+    with listener() as a, socket.socket() as b:
+        port = a.getsockname()[1]
+        t.expect(port != 0, "bound port is 0")
+        t.observe("ephemeral_port", port)
+        t.raises(OSError, b.bind, ("127.0.0.1", port), errno=errno.EADDRINUSE, what="bind to a taken port")
+
+
+@scenario("ADDR-02")
+def empty_host_is_any_and_broadcast_is_all_ones(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("", 0))
+        t.equal(s.getsockname()[0], "0.0.0.0", "'' binds")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+        # Python has no address object to ask: binding shows what the name became (local only).
+        b.bind(("<broadcast>", 0))
+        t.equal(b.getsockname()[0], "255.255.255.255", "'<broadcast>' binds")
+
+
+@scenario("ADDR-03")
+def ipv6_address_is_a_four_tuple(t):
+    if not ipv6_available():
+        t.skip("IPv6 loopback (::1) is not available here")
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+        s.bind(("::1", 0))
+        local = s.getsockname()
+        t.equal(len(local), 4, "length of an AF_INET6 address")
+        t.equal((local[0], local[2], local[3]), ("::1", 0, 0), "host, flowinfo, scope_id")
+        t.expect(local[1] != 0, "port is 0")
+        t.raises(OverflowError, s.bind, ("::1", 0, -10), what="bind with flowinfo -10")
+        t.raises(OverflowError, s.bind, ("::1", 0, 1 << 20), what="bind with flowinfo 2**20")
+
+
+@scenario("ADDR-04")
+def port_out_of_range_is_an_argument_error(t):
+    with socket.socket() as s, socket.socket(socket.AF_INET6) as s6:
+        t.raises(OverflowError, s.bind, ("127.0.0.1", 65536), what="port 65536")
+        t.raises(OverflowError, s.bind, ("127.0.0.1", -1), what="port -1")
+        t.raises(OverflowError, s6.bind, ("::1", 65536), what="IPv6 port 65536")
+        t.raises(OverflowError, s6.bind, ("::1", -65536), what="IPv6 port -65536")
+        t.equal(s.getsockname(), ("0.0.0.0", 0), "the socket after rejected binds")
+
+
+@scenario("ADDR-05")
+def a_socket_binds_only_once(t):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        t.raises(OSError, s.bind, ("127.0.0.1", 0), errno=errno.EINVAL, what="second bind")
+
+
+@scenario("ADDR-06")
+def dual_stack_listener_sees_mapped_ipv4_clients(t):
+    if not ipv6_available() or not has_dualstack_ipv6():
+        t.skip("no dual-stack IPv6 here")
+    with socket.create_server(("::1", 0), family=socket.AF_INET6) as single:
+        t.equal(single.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY), 1, "IPV6_V6ONLY of a v6 server")
+    with socket.create_server(("::", 0), family=socket.AF_INET6, dualstack_ipv6=True) as server:
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=LOOPBACK_TIMEOUT) as client:
+            server.settimeout(LOOPBACK_TIMEOUT)
+            conn, addr = server.accept()
+            with conn:
+                t.equal(addr[0], "::ffff:127.0.0.1", "the client's address")
+                t.equal(addr[1], client.getsockname()[1], "the client's port")

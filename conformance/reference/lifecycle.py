@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: MIT
+"""I. close / fileno / detach / dup / shutdown (LIFE-*) through CPython's socket module."""
+
+import errno
+import os
+import socket
+
+from support import LOOPBACK_TIMEOUT, fd_open, scenario, tcp_pair
+
+
+@scenario("LIFE-01")
+def close_is_idempotent(t):
+    s = socket.socket()
+    for _ in range(3):
+        try:
+            s.close()
+        except OSError as e:
+            t.expect(False, f"close raised {e}")
+
+
+@scenario("LIFE-02")
+def closed_sockets_raise_ebadf(t):
+    with tcp_pair() as (s, _):
+        s.settimeout(1)
+        s.close()
+        t.equal(s.fileno(), -1, "fileno after close")
+        t.expect("[closed]" in repr(s), f"repr after close: {s!r}")
+        for name, call in (("send", lambda: s.send(b"x")), ("recv", lambda: s.recv(1)),
+                           ("getsockname", s.getsockname), ("listen", s.listen),
+                           ("shutdown", lambda: s.shutdown(socket.SHUT_RDWR))):
+            t.raises(OSError, call, errno=errno.EBADF, what=f"{name} after close")
+
+
+@scenario("LIFE-03")
+def close_reports_ebadf_but_not_reset(t):
+    s = socket.socket()
+    socket.socket(fileno=s.fileno()).close()  # another object closes the same descriptor
+    t.raises(OSError, s.close, errno=errno.EBADF, what="close of a descriptor closed elsewhere")
+    with tcp_pair() as (c, srv):
+        srv.sendall(b"unread")
+        c.close()  # RST to the server side
+        srv.settimeout(LOOPBACK_TIMEOUT)
+        t.raises(ConnectionResetError, srv.recv, 1)
+        try:
+            srv.close()
+        except OSError as e:
+            t.expect(False, f"close after a reset raised {e}")
+
+
+@scenario("LIFE-04")
+def detach_and_adopt(t):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    fd = s.detach()
+    t.equal(s.fileno(), -1, "fileno after detach")
+    t.expect(fd_open(fd), "detach closed the descriptor")
+    t.raises(OSError, s.recv, 1, what="recv after detach")
+    with socket.socket(fileno=fd) as adopted:
+        t.equal((adopted.family, adopted.type, adopted.proto), (socket.AF_INET6, socket.SOCK_DGRAM, socket.IPPROTO_UDP),
+                "the adopted socket's kind")
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with socket.socket(fileno=u.detach()) as adopted:
+        t.equal(adopted.family, socket.AF_UNIX, "family of an adopted AF_UNIX socket")
+    with tcp_pair() as (c, srv):
+        with socket.socket(fileno=srv.detach()) as rebuilt:
+            c.sendall(b"still works")
+            t.equal(rebuilt.recv(64), b"still works", "data through the rebuilt socket")
+    r, w = os.pipe()
+    try:
+        t.raises(OSError, lambda: socket.socket(fileno=r), errno=errno.ENOTSOCK, what="socket(fileno=a pipe)")
+    finally:
+        os.close(r)
+        os.close(w)
+    t.raises(OSError, lambda: socket.socket(fileno=r), errno=errno.EBADF, what="socket(fileno=a closed descriptor)")
+
+
+@scenario("LIFE-05")
+def dup_is_independent(t):
+    with tcp_pair() as (c, srv):
+        with srv.dup() as d:
+            srv.close()
+            c.sendall(b"to the dup")
+            d.settimeout(LOOPBACK_TIMEOUT)
+            t.equal(d.recv(64), b"to the dup", "data through the dup")
+
+
+@scenario("LIFE-06")
+def scope_exit_closes(t):
+    with socket.socket() as s:
+        fd = s.fileno()
+    t.expect(not fd_open(fd), "leaving the with block left the descriptor open")
+    try:
+        with socket.socket() as s:
+            fd = s.fileno()
+            raise RuntimeError("leave the scope by exception")
+    except RuntimeError:
+        pass
+    t.expect(not fd_open(fd), "an exception leaving the block left the descriptor open")
+    with socket.socket() as s:
+        fd = s.fileno()
+        s.close()
+    t.expect(not fd_open(fd), "close inside the block, then its exit")
+
+
+@scenario("LIFE-07")
+def shutdown_half_closes(t):
+    with tcp_pair() as (c, s):
+        c.shutdown(socket.SHUT_WR)
+        s.settimeout(LOOPBACK_TIMEOUT)
+        t.equal(s.recv(16), b"", "the peer reads EOF")
+        s.sendall(b"still open")
+        c.settimeout(LOOPBACK_TIMEOUT)
+        t.equal(c.recv(16), b"still open", "the half-closed side still receives")
+    with socket.socket() as fresh:
+        t.raises(OSError, fresh.shutdown, socket.SHUT_RDWR, errno=errno.ENOTCONN)
+    with tcp_pair() as (c, s):
+        other = c.dup()
+        with other:
+            c.close()
+            s.setblocking(False)
+            t.raises(BlockingIOError, s.recv, 1, what="recv after close() of one of two descriptors")
+            other.shutdown(socket.SHUT_WR)
+            s.settimeout(LOOPBACK_TIMEOUT)
+            t.equal(s.recv(1), b"", "EOF after shutdown() of the dup")

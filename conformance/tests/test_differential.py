@@ -1,0 +1,170 @@
+"""The differential against CPython: the reference covers the catalog, socklab and Python agree on
+every behaviour except the documented deviations, a planted difference is caught, and the
+comparison's rules and bad-input handling hold on small synthetic reports."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+REFERENCE = HERE.parent / "reference" / "python_reference.py"
+DIFFERENTIAL = HERE.parent / "reference" / "differential.py"
+CATALOG = json.loads((HERE.parent / "catalog.json").read_text())
+ENTRIES = {e["id"]: e for e in CATALOG["behaviours"]}
+
+
+def python(*args, timeout=600):
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def undeclared_observations(report):
+    """Observed keys a report carries that the catalog entry does not list under 'observes'."""
+    return {(b["id"], k) for b in report["behaviours"] for k in b.get("observed", {})
+            if k not in ENTRIES[b["id"]].get("observes", [])}
+
+
+@pytest.fixture(scope="module")
+def reports(conform, tmp_path_factory):
+    out = tmp_path_factory.mktemp("differential")
+    ref = python(REFERENCE, "--quiet", "--report", out / "python.json")
+    assert ref.returncode == 0, ref.stdout + ref.stderr
+    sub = subprocess.run([conform, "--gtest_brief=1", f"--report={out / 'socklab.json'}"], capture_output=True,
+                         text=True, timeout=600)
+    assert sub.returncode == 0, sub.stdout[-3000:] + sub.stderr
+    return out
+
+
+def test_reference_runs_every_behaviour_python_can_express(reports):
+    report = json.loads((reports / "python.json").read_text())
+    assert report["schema"] == "socklab-conformance-report" and report["implementation"] == "python"
+    assert [b["id"] for b in report["behaviours"]] == list(ENTRIES)
+    for b in report["behaviours"]:
+        if ENTRIES[b["id"]].get("python_applies", True):
+            assert b["status"] in ("pass", "skip"), b  # never silently dropped: not-run would show here
+            assert b["tests"], b["id"]
+        else:
+            assert b["status"] == "not-applicable" and b["reason"], b["id"]
+    assert report["context"]["python_version"] and report["context"]["kernel"]
+    assert not undeclared_observations(report)
+
+
+def test_socklab_and_python_differ_only_where_the_catalog_says_why(reports):
+    diff = reports / "diff.json"
+    r = python(DIFFERENTIAL, reports / "python.json", reports / "socklab.json", "--json", diff,
+               "--markdown", reports / "diff.md")
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = json.loads(diff.read_text())["rows"]
+    assert len(rows) == len(ENTRIES)
+    assert not [row for row in rows if row["verdict"] == "DIFFERENT"]
+    for row in rows:
+        if row["verdict"] == "deviation":
+            assert ENTRIES[row["id"]]["python_deviation"]
+    assert {row["id"] for row in rows if row["verdict"] == "deviation"} == {"SIG-02"}
+    # Values both record that are semantics, not measurements, were really compared.
+    unix02 = next(row for row in rows if row["id"] == "UNIX-02")
+    assert unix02["reference_observed"]["max_path_length"] == unix02["subject_observed"]["max_path_length"]
+    assert "SIG-02" in (reports / "diff.md").read_text().split("Documented deviations:")[1]
+    assert not undeclared_observations(json.loads((reports / "socklab.json").read_text()))
+
+
+def run_unix02(conform, out, *plant):
+    sub = subprocess.run([conform, "--gtest_filter=Unix.UNIX_02*", f"--report={out / 'socklab.json'}", *plant],
+                         capture_output=True, text=True, timeout=120)
+    assert sub.returncode == 0, sub.stdout + sub.stderr
+    ref = python(REFERENCE, "--filter", "^UNIX-02$", "--report", out / "python.json")
+    assert ref.returncode == 0, ref.stdout + ref.stderr
+    return python(DIFFERENTIAL, out / "python.json", out / "socklab.json", "--json", out / "diff.json")
+
+
+def test_a_planted_difference_is_reported_as_different_and_fails(conform, tmp_path):
+    control = run_unix02(conform, tmp_path)
+    assert control.returncode == 0, control.stdout + control.stderr
+    planted = run_unix02(conform, tmp_path, "--plant-observation=max_path_length=99")
+    assert planted.returncode == 1, planted.stdout + planted.stderr
+    assert "DIFFERENT UNIX-02" in planted.stdout and "max_path_length: 107 vs 99" in planted.stdout
+    [row] = [r for r in json.loads((tmp_path / "diff.json").read_text())["rows"] if r["verdict"] != "not-run"]
+    assert row["id"] == "UNIX-02" and row["verdict"] == "DIFFERENT"
+
+
+def test_plant_option_rejects_a_malformed_value(conform):
+    r = subprocess.run([conform, "--plant-observation=max_path_length"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "KEY=JSON" in r.stderr
+
+
+# ---- the comparison's rules on synthetic reports ------------------------------------------------------
+
+
+def report(implementation, rows):
+    return {"schema": "socklab-conformance-report", "schema_version": 1, "implementation": implementation,
+            "context": {}, "summary": {}, "behaviours": [{"id": i, "status": s, "observed": o} for i, s, o in rows]}
+
+
+@pytest.fixture
+def compare(tmp_path):
+    def run(ref_rows, sub_rows):
+        (tmp_path / "a.json").write_text(json.dumps(report("python", ref_rows)))
+        (tmp_path / "b.json").write_text(json.dumps(report("socklab", sub_rows)))
+        r = python(DIFFERENTIAL, tmp_path / "a.json", tmp_path / "b.json", "--json", tmp_path / "d.json")
+        rows = json.loads((tmp_path / "d.json").read_text())["rows"] if r.returncode in (0, 1) else None
+        return r.returncode, {row["id"]: row for row in rows or []}
+
+    return run
+
+
+def test_a_status_difference_fails(compare):
+    rc, rows = compare([("CON-01", "pass", {})], [("CON-01", "fail", {})])
+    assert rc == 1 and rows["CON-01"]["verdict"] == "DIFFERENT" and rows["CON-01"]["differences"] == ["status pass vs fail"]
+
+
+def test_measured_values_are_shown_but_not_compared(compare):
+    rc, rows = compare([("ADDR-01", "pass", {"ephemeral_port": 1})], [("ADDR-01", "pass", {"ephemeral_port": 2})])
+    assert "ephemeral_port" in ENTRIES["ADDR-01"]["measured"]
+    assert rc == 0 and rows["ADDR-01"]["verdict"] == "same"
+
+
+def test_a_semantic_value_is_compared(compare):
+    rc, rows = compare([("UDP-06", "pass", {"max_udp_payload": 65507})], [("UDP-06", "pass", {"max_udp_payload": 1})])
+    assert rc == 1 and rows["UDP-06"]["differences"] == ["max_udp_payload: 65507 vs 1"]
+
+
+def test_a_documented_deviation_passes_with_its_reason(compare):
+    rc, rows = compare([("SIG-02", "pass", {})], [("SIG-02", "not-applicable", {})])
+    assert rc == 0 and rows["SIG-02"]["verdict"] == "deviation"
+    assert rows["SIG-02"]["why"] == ENTRIES["SIG-02"]["python_deviation"]
+
+
+def test_missing_and_not_run_behaviours(compare):
+    rc, rows = compare([("CON-01", "pass", {}), ("CON-02", "pass", {})], [("CON-01", "not-run", {})])
+    assert rc == 1 and rows["CON-01"]["verdict"] == "not-run"
+    assert rows["CON-02"]["verdict"] == "DIFFERENT" and "missing from the socklab report" in rows["CON-02"]["differences"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"),
+    ("{", "not valid JSON"),
+    ((HERE.parents[1] / "reports/tests/fixtures/bench_linux.json").read_text(),
+     "benchmark results where a conformance report was expected"),
+    ('{"behaviours": [{"id": "CON-01", "status": "maybe"}]}', "lacks an id or a known status"),
+])
+def test_bad_input_is_one_line_exit_2_and_leaves_the_output_alone(tmp_path, content, message):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(report("python", [("CON-01", "pass", {})])))
+    bad = tmp_path / "bad.json"
+    if content is not None:
+        bad.write_text(content)
+    out = tmp_path / "out.json"
+    out.write_text("previous")
+    r = python(DIFFERENTIAL, good, bad, "--json", out)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert out.read_text() == "previous"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--catalog", "/nonexistent.json"], "no such file"),
+    (["--filter", "("], "not a regular expression"),
+])
+def test_reference_bad_input(args, message):
+    r = python(REFERENCE, *args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -54,6 +54,9 @@ void dgram_throughput(benchmark::State& st, family f) {
     const auto r = peer.join(join_limit());
     check_peer(r);
     if (r.messages > sent) throw std::runtime_error("receiver counted more datagrams than were sent");
+    // Some loss is the measurement; none arriving at all means the receiver is stalled or gone.
+    if (r.messages == 0)
+      throw std::runtime_error("the receiver got none of " + std::to_string(sent) + " datagrams");
     st.SetBytesProcessed(st.iterations() * static_cast<std::int64_t>(size));
     st.SetItemsProcessed(st.iterations());
     st.counters["loss_ratio"] = 1.0 - static_cast<double>(r.messages) / static_cast<double>(sent);

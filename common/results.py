@@ -130,7 +130,12 @@ def read_json(path):
 
 
 def _number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer beyond any float (JSON allows 400 digits): no measurement
+        return False
 
 
 def _bench(path, doc):
@@ -161,7 +166,18 @@ def _bench(path, doc):
     benchmarks = dict(sorted(benchmarks.items(), key=lambda kv: (kv[1].family, kv[1].size or 0,
                                                                  impl_rank.get(kv[1].impl, 9), kv[0])))
     extra = doc.get("socklab") if isinstance(doc.get("socklab"), dict) else {}
+    _check_overhead(path, extra.get("overhead", []))
     return BenchRun(path, doc.get("context", {}), benchmarks, extra)
+
+
+def _check_overhead(path, table):
+    """socklab's overhead table: rows of benchmark, metric and a ratio (null when not measurable)."""
+    if not isinstance(table, list):
+        raise InputError(f"{path}: socklab.overhead is not a list")
+    for i, row in enumerate(table):
+        if not (isinstance(row, dict) and isinstance(row.get("benchmark"), str) and isinstance(row.get("metric"), str)
+                and (row.get("ratio") is None or _number(row.get("ratio")))):
+            raise InputError(f"{path}: socklab.overhead row #{i} needs a benchmark, a metric and a numeric ratio")
 
 
 STATUSES = ("pass", "fail", "skip", "not-applicable", "not-run")

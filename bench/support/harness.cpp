@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "harness.hpp"
 
+#include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <mutex>
@@ -34,6 +36,22 @@ void planted_idle() {
   while (clock::now() < until) {
   }
   planted.cpu_start = thread_cpu_now();
+}
+
+peer_body with_fault(peer_body body) {
+  switch (current().fault) {
+    case peer_fault::none:
+      return body;
+    case peer_fault::stall:
+      // Silent for far longer than the watchdog, yet bounded, and gone as soon as it is told to stop.
+      return [](peer_context& ctx) { ctx.wait_for_stop(4 * current().watchdog); };
+    case peer_fault::die:
+      return [](peer_context& ctx) {
+        if (current().peer == peer_mode::process) ::kill(::getpid(), SIGKILL);
+        ctx.sock.close();  // a thread cannot be killed alone: its end of the connection goes away
+      };
+  }
+  return body;
 }
 
 void show_progress(const std::string& name) {

@@ -24,9 +24,12 @@ namespace socklab::bench {
 /// The placement in force for this run (computed once from the options).
 const cpu_plan& plan();
 
+/// `body`, or the fault --inject-peer-fault asks for in its place.
+peer_body with_fault(peer_body body);
+
 /// A peer for `sock` in the configured mode, pinned as the plan says.
 inline peer_runner start_peer(socket sock, peer_body body) {
-  return peer_runner(current().peer, plan().peer_cpu, std::move(sock), std::move(body));
+  return peer_runner(current().peer, plan().peer_cpu, std::move(sock), with_fault(std::move(body)));
 }
 
 /// How long to wait for a peer to finish once told to: the watchdog plus a margin.
@@ -38,6 +41,14 @@ template <class F>
 void guarded(benchmark::State& st, F&& body) {
   try {
     body();
+  } catch (const std::system_error& e) {
+    // The kernel timeouts (SO_RCVTIMEO/SO_SNDTIMEO) are the watchdog: EAGAIN means a silent peer.
+    const bool watchdog = e.code() == std::errc::resource_unavailable_try_again ||
+                          e.code() == std::errc::operation_would_block;
+    const std::string message = watchdog ? std::string(e.what()) + " (peer silent past the " +
+                                                std::to_string(current().watchdog.count()) + " ms watchdog)"
+                                          : e.what();
+    st.SkipWithError(message.c_str());  // Google Benchmark 1.7 copies the text
   } catch (const std::exception& e) {
     st.SkipWithError(e.what());
   }

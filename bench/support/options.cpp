@@ -41,6 +41,8 @@ constexpr std::pair<std::string_view, placement> placements[] = {{"cross-cpu", p
                                                                  {"unpinned", placement::unpinned}};
 constexpr std::pair<std::string_view, peer_mode> peer_modes[] = {{"thread", peer_mode::thread},
                                                                  {"process", peer_mode::process}};
+constexpr std::pair<std::string_view, peer_fault> peer_faults[] = {{"stall", peer_fault::stall},
+                                                                   {"die", peer_fault::die}};
 
 template <class T, std::size_t N>
 std::string name_of(T value, const std::pair<std::string_view, T> (&choices)[N]) {
@@ -72,6 +74,8 @@ std::string usage() {
          "  --watchdog-ms=N               fail a benchmark whose peer is silent this long (default 5000)\n"
          "  --plant-slowdown=FAMILY:PCT   testing the gate: slow the socklab twin of FAMILY (e.g.\n"
          "                                tcp_stream) by PCT percent of its throughput (1-90)\n"
+         "  --inject-peer-fault=stall|die testing: every peer stalls, or dies at once (a thread closes its\n"
+         "                                socket); each benchmark must then fail within the watchdog\n"
          "  --out=FILE                    write Google Benchmark JSON plus socklab's context to FILE\n";
 }
 
@@ -111,6 +115,8 @@ options parse_options(int& argc, char** argv) {
         throw std::invalid_argument("--plant-slowdown needs FAMILY:PERCENT, e.g. tcp_stream:15");
       o.plant_family = std::string(v->substr(0, colon));
       o.plant_fraction = parse_int("--plant-slowdown", v->substr(colon + 1), 1, 90) / 100.0;
+    } else if (auto v = value_of("--inject-peer-fault")) {
+      o.fault = parse_choice("--inject-peer-fault", *v, peer_faults);
     } else if (auto v = value_of("--out")) {
       if (v->empty()) throw std::invalid_argument("--out needs a file name");
       o.out = std::string(*v);

@@ -12,6 +12,10 @@ namespace socklab::bench {
 enum class placement { cross_cpu, same_cpu, unpinned };
 enum class peer_mode { thread, process };
 enum class profile { quick, full };
+/// Test-only faults of the peer side, to prove a benchmark ends with an error instead of hanging:
+/// stall (never reads or answers), die (the peer process is SIGKILLed at once; a peer thread
+/// closes its socket and ends).
+enum class peer_fault { none, stall, die };
 
 struct options {
   placement where = placement::cross_cpu;  // stable on 2 vCPUs: no migration, no sharing a core
@@ -27,6 +31,7 @@ struct options {
   // (0.15 = 15 % less throughput), so that a detector can be measured against a known slowdown.
   std::string plant_family;
   double plant_fraction = 0.0;
+  peer_fault fault = peer_fault::none;
   std::string out;  // JSON output path ("" = none)
 };
 

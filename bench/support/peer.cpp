@@ -46,6 +46,10 @@ bool readable_within(int fd, int ms) {
 
 bool peer_context::stop_requested() const { return readable_within(stop_fd_, 0); }
 
+bool peer_context::wait_for_stop(std::chrono::milliseconds limit) const {
+  return readable_within(stop_fd_, static_cast<int>(limit.count()));
+}
+
 struct peer_runner::shared {
   peer_mode mode;
   socket sock;

@@ -31,6 +31,8 @@ class peer_context {
   peer_result& result;
   /// Whether the measuring side asked the peer to finish (datagram receivers have no EOF).
   bool stop_requested() const;
+  /// Waits up to `limit` for that request; whether it came.
+  bool wait_for_stop(std::chrono::milliseconds limit) const;
 
  private:
   int stop_fd_;

@@ -173,10 +173,42 @@ std::string_view to_string(family f) noexcept {
   return "?";
 }
 
+namespace {
+
+// Undoes unix_address::to_string()'s escaping of an abstract name: "\xHH" is one byte, and a
+// backslash means nothing else (to_string() writes a backslash itself as "\x5c").
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string unescape_abstract(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    const bool complete = i + 3 < text.size() && text[i + 1] == 'x';
+    const int hi = complete ? hex_value(text[i + 2]) : -1;
+    const int lo = complete ? hex_value(text[i + 3]) : -1;
+    if (hi < 0 || lo < 0)
+      throw std::invalid_argument(
+          "parse_address: in an abstract name, '\\' must start '\\xHH' (two hex digits)");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 3;
+  }
+  return out;
+}
+
+}  // namespace
+
 address parse_address(std::string_view text) {
   if (text.empty()) throw std::invalid_argument("parse_address: empty address");
   if (text.front() == '/' || text.front() == '.') return unix_address(std::string(text));
-  if (text.front() == '@') return unix_address::abstract(text.substr(1));
+  if (text.front() == '@') return unix_address::abstract(unescape_abstract(text.substr(1)));
   if (text.front() == '[') {
     const auto close = text.find("]:");
     if (close == std::string_view::npos)

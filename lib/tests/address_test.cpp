@@ -101,6 +101,18 @@ TEST(UnixAddress, KindsAndPrinting) {
   EXPECT_EQ(abs.to_string(), "@a\\x00\\xff");
 }
 
+// Found by fuzz/address_fuzz: an abstract name with bytes to_string() escapes did not parse back.
+TEST(UnixAddress, PrintedAbstractNamesParseBack) {
+  for (const auto& name :
+       {std::string("a\0\xff", 3), std::string("socklab-\x11\0\0", 11), std::string("back\\slash")}) {
+    const auto abs = unix_address::abstract(name);
+    EXPECT_EQ(parse_address(abs.to_string()), address(abs)) << abs.to_string();
+  }
+  EXPECT_EQ(parse_address("@A\\x41\\x4a"), address(unix_address::abstract("AAJ")));
+  for (const char* bad : {"@\\", "@\\x", "@\\x4", "@\\x4g", "@\\y41"})
+    EXPECT_THROW(parse_address(bad), std::invalid_argument) << bad;
+}
+
 TEST(Address, VariantHelpers) {
   const address a = ipv4_address::loopback(1);
   const address b = ipv6_address::loopback(1);

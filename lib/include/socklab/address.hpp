@@ -88,8 +88,10 @@ std::string to_string(const address& a);
 std::string_view to_string(family f) noexcept;  // "inet", "inet6", "unix"
 
 /// Parses the textual forms that to_string() prints, numeric hosts only (no DNS):
-/// "127.0.0.1:80", "[::1]:80", "[fe80::1%lo]:80", "/path/to.sock", "@abstract".
-/// Throws std::invalid_argument naming the problem, std::out_of_range for a bad port.
+/// "127.0.0.1:80", "[::1]:80", "[fe80::1%lo]:80", "/path/to.sock", "@abstract" (where "\\xHH" is
+/// one byte of the name, as to_string() writes bytes outside printable ASCII and the backslash).
+/// Throws std::invalid_argument naming the problem, std::out_of_range for a bad port,
+/// std::length_error for a path or abstract name longer than sun_path holds.
 address parse_address(std::string_view text);
 
 std::ostream& operator<<(std::ostream& os, const ipv4_address& a);

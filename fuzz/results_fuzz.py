@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""A bounded mutation fuzzer for the Python tools' JSON readers: `socklab gate`, `socklab report`
+and the conformance differential, fed mutated copies of the checked-in result fixtures.
+
+usage: results_fuzz.py [--seconds N] [--seed N] [--findings DIR]
+
+Mutations are byte-level (truncation, flipped and deleted bytes) and structural (a value anywhere
+in the document replaced by one of another type or absurd size, a key deleted, a list entry
+doubled). Every tool must answer 0, 1 or 2 — never an uncaught exception — and a 2 must be one
+line on stderr. The first failing input is saved to DIR with its traceback, and the run fails.
+Past findings in fuzz/regressions/results/ are replayed first. Standard library plus the tools'
+own dependencies (matplotlib, scipy)."""
+
+import argparse
+import contextlib
+import io
+import json
+import pathlib
+import random
+import sys
+import tempfile
+import time
+import traceback
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+for sub in ("common", "ci", "reports", "conformance/reference"):
+    sys.path.insert(0, str(ROOT / sub))
+
+import differential  # noqa: E402
+import gate  # noqa: E402
+import report  # noqa: E402
+
+SEEDS = sorted((ROOT / "reports/tests/fixtures").glob("*.json")) + sorted((ROOT / "ci/tests/fixtures").glob("*.json"))
+REGRESSIONS = ROOT / "fuzz/regressions/results"
+ODD_VALUES = [None, True, False, 0, -1, 2**63, 10**400, 1e308, -1e308, float("nan"), float("inf"), "", "x" * 5000,
+              "\u2603\x00", [], {}, [None], {"": None}, [[[[[]]]]]]
+
+
+def paths_of(value, here=()):
+    """Every (path, value) inside a JSON document."""
+    yield here, value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from paths_of(v, here + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from paths_of(v, here + (i,))
+
+
+def structural(doc, rng):
+    doc = json.loads(json.dumps(doc))
+    path, _ = rng.choice(list(paths_of(doc)))
+    if not path:
+        return rng.choice(ODD_VALUES)
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    action = rng.random()
+    if action < 0.6:
+        parent[last] = rng.choice(ODD_VALUES)
+    elif action < 0.8 and isinstance(parent, dict):
+        del parent[last]
+    elif isinstance(parent, list):
+        parent.insert(last, json.loads(json.dumps(parent[last])))  # a duplicated entry
+    else:
+        parent[last] = rng.choice(ODD_VALUES)
+    return doc
+
+
+def mutate(text, rng):
+    """A mutated copy of a JSON text (bytes)."""
+    if rng.random() < 0.6:
+        return json.dumps(structural(json.loads(text), rng)).encode()  # NaN/Infinity as Python writes them
+    data = bytearray(text.encode())
+    for _ in range(rng.randint(1, 4)):
+        kind, at = rng.random(), rng.randrange(len(data) or 1)
+        if kind < 0.3:
+            del data[at:]
+        elif kind < 0.7 and data:
+            data[at] = rng.randrange(256)
+        else:
+            del data[at : at + rng.randint(1, 64)]
+    return bytes(data)
+
+
+def call(tool, argv):
+    """(exit status, stderr) of a tool's main() run in this process."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            rc = tool(argv)
+        except SystemExit as e:  # argparse usage errors
+            rc = e.code
+    return rc, err.getvalue()
+
+
+def check_one(path, good_bench, good_conf, work, with_plots):
+    """Raises AssertionError (or the tool's own exception) when a tool mishandles `path`."""
+    runs = [(gate.main, [str(good_bench), str(path), "--force", "--json", str(work / "verdict.json")]),
+            (gate.main, [str(good_conf), str(path), "--force", "--json", str(work / "verdict.json")]),
+            (differential.main, [str(good_conf), str(path), "--json", str(work / "diff.json")])]
+    if with_plots:
+        runs.append((report.main, [str(path), "-o", str(work / "report")]))
+    for tool, argv in runs:
+        rc, err = call(tool, argv)
+        assert rc in (0, 1, 2), f"{tool.__module__} exited {rc!r}"
+        if rc == 2:
+            lines = err.strip().splitlines()
+            assert len(lines) == 1 or lines[-1].startswith(("socklab", "usage", "differential")), \
+                f"{tool.__module__}: a bad input got {len(lines)} lines on stderr:\n{err}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock, printed)")
+    parser.add_argument("--findings", default=None, help="where a failing input is saved (default: a temp dir)")
+    args = parser.parse_args(argv)
+    if not 0 < args.seconds <= 3600:
+        parser.error("--seconds must be in (0, 3600]")
+    seed = args.seed if args.seed is not None else int(time.time())
+    rng = random.Random(seed)
+    texts = [(p.name, p.read_text()) for p in SEEDS]
+    good_bench = ROOT / "reports/tests/fixtures/bench_linux.json"
+    good_conf = ROOT / "reports/tests/fixtures/conformance_fail_skip.json"
+    with tempfile.TemporaryDirectory(prefix="socklab-fuzz-") as tmp:
+        work = pathlib.Path(tmp)
+        findings = pathlib.Path(args.findings) if args.findings else work / "findings"
+        inputs = [(p.name, p.read_bytes()) for p in sorted(REGRESSIONS.glob("*"))] if REGRESSIONS.is_dir() else []
+        replayed, executions, end = len(inputs), 0, time.monotonic() + args.seconds
+        while inputs or time.monotonic() < end:
+            if inputs:
+                name, data = inputs.pop(0)
+            else:
+                name, text = rng.choice(texts)
+                data = mutate(text, rng)
+            path = work / "input.json"
+            path.write_bytes(data)
+            try:
+                check_one(path, good_bench, good_conf, work, with_plots=executions % 20 == 0)
+            except Exception:  # any escape is the finding this fuzzer looks for
+                findings.mkdir(parents=True, exist_ok=True)
+                saved = findings / f"results-finding-{seed}-{executions}.json"
+                saved.write_bytes(data)
+                (findings / (saved.name + ".txt")).write_text(traceback.format_exc())
+                print(f"results_fuzz: finding (mutated from {name}, seed {seed}) saved to {saved}:\n"
+                      f"{traceback.format_exc()}", file=sys.stderr)
+                if not args.findings:
+                    print(saved.read_bytes()[:2000].decode(errors="replace"), file=sys.stderr)
+                return 1
+            executions += 1
+    print(f"results_fuzz: {executions} inputs ({replayed} past findings replayed) through gate, report and "
+          f"differential in {args.seconds:g} s, seed {seed}: no tool failed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // L. SOCK_RAW (RAW-*): ICMP echo on 127.0.0.1 when privileged, a clean permission error when not.
 #include <netinet/in.h>
-#include <sys/wait.h>
 
 #include "support/fixtures.hpp"
 
@@ -15,24 +14,6 @@ bool raw_allowed() {
   } catch (const permission_error&) {
     return false;
   }
-}
-
-// Runs `body` in a child process and returns its exit status (-1 if it had to be killed after 10 s).
-template <class F>
-int in_child(F body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(body());
-  const auto deadline = std::chrono::steady_clock::now() + loopback_timeout;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::yield();
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(Raw, RAW_01_RawSocketsNeedPrivilege) {

@@ -43,11 +43,11 @@ void guarded(benchmark::State& st, F&& body) {
     body();
   } catch (const std::system_error& e) {
     // The kernel timeouts (SO_RCVTIMEO/SO_SNDTIMEO) are the watchdog: EAGAIN means a silent peer.
-    const bool watchdog = e.code() == std::errc::resource_unavailable_try_again ||
-                          e.code() == std::errc::operation_would_block;
+    const bool watchdog =
+        e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::operation_would_block;
     const std::string message = watchdog ? std::string(e.what()) + " (peer silent past the " +
-                                                std::to_string(current().watchdog.count()) + " ms watchdog)"
-                                          : e.what();
+                                               std::to_string(current().watchdog.count()) + " ms watchdog)"
+                                         : e.what();
     st.SkipWithError(message.c_str());  // Google Benchmark 1.7 copies the text
   } catch (const std::exception& e) {
     st.SkipWithError(e.what());

@@ -3,7 +3,6 @@
 // Unlike Google Benchmark itself, it exits non-zero when a benchmark fails or nothing matched.
 #include <benchmark/benchmark.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -80,6 +79,12 @@ int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h")
       std::cout << usage() << '\n';
+  if (!o.out.empty()) {
+    if (const auto why = harness::unwritable_reason(o.out); !why.empty()) {
+      std::cerr << "socklab-bench: --out=" << o.out << ": " << why << '\n';
+      return 2;
+    }
+  }
   set_current(o);
   if (plan().main_cpu) pin_current_thread(*plan().main_cpu);
 #if !defined(MSG_NOSIGNAL)

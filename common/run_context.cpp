@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -103,6 +104,14 @@ nlohmann::json run_context() {
   }
   ctx["sysctls"] = sysctls;
   return ctx;
+}
+
+std::string unwritable_reason(const std::string& path) {
+  if (path.empty()) return "no file name given";
+  const auto folder = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(folder)) return "folder " + folder.string() + " does not exist";
+  if (::access(folder.c_str(), W_OK) != 0) return "folder " + folder.string() + " is not writable";
+  return {};
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {

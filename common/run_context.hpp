@@ -19,4 +19,8 @@ std::optional<std::string> read_sysctl(const std::string& name);
 /// half-written file where a good one was. Throws std::runtime_error naming the path and the cause.
 void write_file_atomically(const std::string& path, const std::string& text);
 
+/// Why `path` could not be written later ("" if its folder exists and is writable): checked
+/// before a long run, so that a typo costs nothing.
+std::string unwritable_reason(const std::string& path);
+
 }  // namespace socklab::harness

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "run_context.hpp"
 #include "support/behaviour.hpp"
 #include "support/catalog.hpp"
 #include "support/report.hpp"
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg.rfind("--report=", 0) == 0) {
       report_path = arg.substr(9);
+      if (const auto why = socklab::harness::unwritable_reason(report_path); !why.empty()) {
+        std::cerr << "socklab-conform: --report=" << report_path << ": " << why << '\n';
+        return 2;
+      }
     } else if (arg.rfind("--catalog=", 0) == 0) {
       socklab::conformance::set_catalog_path(arg.substr(10));
     } else if (arg.rfind("--plant-observation=", 0) == 0) {

@@ -73,7 +73,8 @@ def test_no_match_is_an_error_and_writes_nothing(bench, tmp_path):
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("flag", ["--placement=sideways", "--no-such-flag", "--sndbuf=1"])
+@pytest.mark.parametrize("flag", ["--placement=sideways", "--no-such-flag", "--sndbuf=1", "--out=/nonexistent/b.json",
+                                  "--watchdog-ms=99999999999999999999999", "--plant-slowdown=tcp_stream:"])
 def test_bad_flags_exit_2_with_one_line(bench, flag):
     r = run(bench, flag)
     assert r.returncode == 2

@@ -64,6 +64,7 @@ def test_context_names_the_platform(report):
     [
         (["--catalog=/nonexistent/catalog.json"], "/nonexistent/catalog.json: cannot open the behaviour catalog"),
         (["--no-such-option"], "unknown option '--no-such-option' (see --help)"),
+        (["--report=/nonexistent/r.json"], "--report=/nonexistent/r.json: folder /nonexistent does not exist"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(conform, tmp_path, args, message):

@@ -14,6 +14,8 @@
 
 #include "families.hpp"
 #include "overhead.hpp"
+#include "remote/client.hpp"
+#include "remote/server.hpp"
 #include "run_context.hpp"
 #include "support/harness.hpp"
 
@@ -79,11 +81,30 @@ int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h")
       std::cout << usage() << '\n';
+  if (o.serve && !o.remote.empty()) {
+    std::cerr << "socklab-bench: --serve and --peer=HOST:PORT are the two ends: give one\n";
+    return 2;
+  }
   if (!o.out.empty()) {
     if (const auto why = harness::unwritable_reason(o.out); !why.empty()) {
       std::cerr << "socklab-bench: --out=" << o.out << ": " << why << '\n';
       return 2;
     }
+  }
+  if (o.serve) return remote::serve({o.bind, o.port, o.serve_clients});
+  if (!o.remote.empty()) {
+    remote::client_options c;
+    c.server = o.remote;
+    c.repetitions = o.repetitions;
+    c.out = o.out;
+    try {
+      c.tests = o.tests.empty() ? remote::default_tests(o.sweep == profile::quick, o.duration_s, o.rate_bps)
+                                : remote::parse_tests(o.tests, o.duration_s, o.rate_bps);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "socklab-bench: " << e.what() << '\n';
+      return 2;
+    }
+    return remote::run_client(c);
   }
   set_current(o);
   if (plan().main_cpu) pin_current_thread(*plan().main_cpu);

@@ -230,6 +230,10 @@ def run_label(context, path):
     parts = [str(ctx[k]) for k in ("os", "kernel", "host_name") if ctx.get(k)]
     if ctx.get("socklab_commit"):
         parts.append("@" + str(ctx["socklab_commit"])[:7])
+    if ctx.get("path") == "remote":  # a cross-host run: name the far end too
+        peer = ctx.get("peer_context") if isinstance(ctx.get("peer_context"), dict) else {}
+        parts.append(f"→ {peer.get('host_name') or ctx.get('peer_address') or 'remote peer'}"
+                     + (f" ({ctx['peer_address']})" if peer.get("host_name") and ctx.get("peer_address") else ""))
     return " ".join(parts) or os.path.basename(path)
 
 

@@ -2,6 +2,7 @@
 #include "options.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -19,6 +20,32 @@ int parse_int(std::string_view flag, std::string_view text, int min, int max) {
     throw std::invalid_argument(std::string(flag) + " needs a whole number from " + std::to_string(min) +
                                 " to " + std::to_string(max) + ", got '" + std::string(text) + "'");
   return value;
+}
+
+double parse_seconds(std::string_view flag, std::string_view text, double min, double max) {
+  const std::string copy(text);
+  char* end = nullptr;
+  const double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !(value >= min && value <= max))
+    throw std::invalid_argument(std::string(flag) + " needs seconds from " +
+                                std::to_string(min).substr(0, 3) + " to " +
+                                std::to_string(static_cast<int>(max)) + ", got '" + copy + "'");
+  return value;
+}
+
+// "100M" -> 100'000'000 bits per second (k, M, G are powers of 1000, as iperf3's -b).
+std::uint64_t parse_rate(std::string_view text) {
+  std::uint64_t scale = 1;
+  if (!text.empty() && (text.back() == 'k' || text.back() == 'M' || text.back() == 'G')) {
+    scale = text.back() == 'k' ? 1000 : text.back() == 'M' ? 1'000'000 : 1'000'000'000;
+    text.remove_suffix(1);
+  }
+  std::uint64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > 100'000'000'000 / scale)
+    throw std::invalid_argument("--rate needs bits per second from 1 to 100G, e.g. 50M, got '" +
+                                std::string(text) + "'");
+  return value * scale;
 }
 
 // Looks `text` up in a table of (spelling, value); the error lists every spelling.
@@ -76,6 +103,17 @@ std::string usage() {
          "                                tcp_stream) by PCT percent of its throughput (1-90)\n"
          "  --inject-peer-fault=stall|die testing: every peer stalls, or dies at once (a thread closes its\n"
          "                                socket); each benchmark must then fail within the watchdog\n"
+         "cross-host (another machine, VM, container or network namespace):\n"
+         "  --serve                       be the far end: receive, echo and report counts to clients\n"
+         "  --bind=ADDR --port=N          where --serve listens (default 127.0.0.1 port 5301; 0: any)\n"
+         "  --serve-clients=N             serve N clients, then exit (default: until killed)\n"
+         "  --peer=HOST:PORT              run tcp_stream, udp_stream, tcp_pingpong, udp_pingpong against\n"
+         "                                a --serve there ([v6addr]:port for IPv6); rates where data "
+         "arrives\n"
+         "  --tests=FAMILY:SIZE,...       which tests (default: the profile's list)\n"
+         "  --duration=SECONDS            per repetition (default 2; 0.1-60)\n"
+         "  --repetitions=N               per test (default 3)\n"
+         "  --rate=BITS[k|M|G]            pace udp_stream at this rate (default: as fast as possible)\n"
          "  --out=FILE                    write Google Benchmark JSON plus socklab's context to FILE\n";
 }
 
@@ -94,7 +132,30 @@ options parse_options(int& argc, char** argv) {
     } else if (auto v = value_of("--placement")) {
       o.where = parse_choice("--placement", *v, placements);
     } else if (auto v = value_of("--peer")) {
-      o.peer = parse_choice("--peer", *v, peer_modes);
+      if (*v == "thread" || *v == "process")
+        o.peer = parse_choice("--peer", *v, peer_modes);
+      else if (v->find(':') != std::string_view::npos)
+        o.remote = std::string(*v);
+      else
+        throw std::invalid_argument("--peer needs thread, process or HOST:PORT, got '" + std::string(*v) +
+                                    "'");
+    } else if (arg == "--serve") {
+      o.serve = true;
+    } else if (auto v = value_of("--bind")) {
+      if (v->empty()) throw std::invalid_argument("--bind needs a numeric address, e.g. 127.0.0.1 or ::1");
+      o.bind = std::string(*v);
+    } else if (auto v = value_of("--port")) {
+      o.port = parse_int("--port", *v, 0, 65535);
+    } else if (auto v = value_of("--serve-clients")) {
+      o.serve_clients = parse_int("--serve-clients", *v, 1, 1000000);
+    } else if (auto v = value_of("--duration")) {
+      o.duration_s = parse_seconds("--duration", *v, 0.1, 60);
+    } else if (auto v = value_of("--repetitions")) {
+      o.repetitions = parse_int("--repetitions", *v, 1, 1000);
+    } else if (auto v = value_of("--tests")) {
+      o.tests = std::string(*v);
+    } else if (auto v = value_of("--rate")) {
+      o.rate_bps = parse_rate(*v);
     } else if (auto v = value_of("--tcp-congestion")) {
       if (v->empty() || v->size() > 15)
         throw std::invalid_argument("--tcp-congestion needs a name of 1-15 characters");

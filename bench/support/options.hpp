@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,16 @@ struct options {
   std::string plant_family;
   double plant_fraction = 0.0;
   peer_fault fault = peer_fault::none;
+  // Cross-host mode (bench/remote/): serve the peer side, or run the tests against a server.
+  bool serve = false;
+  std::string bind = "127.0.0.1";
+  int port = 5301;
+  int serve_clients = 0;  // exit after this many clients (0: serve until killed)
+  std::string remote;     // --peer=HOST:PORT
+  double duration_s = 2.0;
+  int repetitions = 3;
+  std::string tests;  // --tests=FAMILY:SIZE,... ("" = the profile's list)
+  std::uint64_t rate_bps = 0;
   std::string out;  // JSON output path ("" = none)
 };
 

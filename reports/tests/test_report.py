@@ -181,3 +181,14 @@ def test_usage_errors_exit_2(tmp_path, args):
     r = run(*args, "-o", tmp_path / "out")
     assert r.returncode == 2 and "usage:" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_cross_host_runs_are_labelled_with_the_far_end(tmp_path):
+    doc = json.loads(LINUX.read_text())
+    doc["context"].update({"path": "remote", "peer_address": "10.250.0.2:5301",
+                           "peer_context": {"host_name": "far", "kernel": "6.1"}})
+    remote = tmp_path / "remote.json"
+    remote.write_text(json.dumps(doc))
+    r = run(remote, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    assert f"{ALPHA} → far (10.250.0.2:5301)" in (tmp_path / "out" / "summary.md").read_text()

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// The control protocol between `socklab-bench --peer=HOST:PORT` (the client, which measures) and
+// `socklab-bench --serve` (the server, which receives or echoes and reports what arrived): JSON
+// messages in length-prefixed frames (socklab/framing.hpp) on one TCP connection.
+//
+//   client: {"version":1,"type":"hello","context":{...}}      server:
+//   {"version":1,"type":"hello","context":{...}} client:
+//   {"version":1,"type":"test","family":"tcp_stream","size":65536,"duration_s":2,...} server:
+//   {"version":1,"type":"ready","port":P}   or   {"version":1,"type":"error","message":"..."}
+//   ... the data phase on port P (datagram tests end it with {"type":"done","sent":N}) ...
+//   server: {"version":1,"type":"result","bytes":B,"messages":M,"seconds":S}
+//   client: {"version":1,"type":"bye"}
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace socklab::bench::remote {
+
+inline constexpr int protocol_version = 1;
+/// Control messages are small: a frame announcing more is refused before it is read.
+inline constexpr std::size_t control_max_frame = 64 * 1024;
+
+/// One test the client asks for, checked field by field.
+struct test_request {
+  std::string family;  // tcp_stream, udp_stream, tcp_pingpong, udp_pingpong
+  std::size_t size = 0;
+  double duration_s = 0;
+  std::uint64_t rate_bps = 0;  // datagram pacing, bits per second (0: as fast as the sender can)
+  std::optional<int> sndbuf;
+  std::optional<int> rcvbuf;
+};
+
+bool is_datagram(const std::string& family);
+
+/// A message of this protocol's version with a string "type"; returns the type. Throws
+/// std::invalid_argument with a one-line reason (not an object, wrong version, no type).
+std::string check_envelope(const nlohmann::json& message);
+
+/// The test a "test" message asks for. Throws std::invalid_argument naming the field and its
+/// allowed range (unknown family, size out of range for the family, duration, buffers, rate).
+test_request parse_test(const nlohmann::json& message);
+
+nlohmann::json to_json(const test_request& t);
+
+/// A message of this protocol: {"version":1,"type":type} plus `fields`.
+nlohmann::json message(const std::string& type, nlohmann::json fields = nlohmann::json::object());
+
+}  // namespace socklab::bench::remote

@@ -6,14 +6,6 @@
 namespace socklab::conformance {
 namespace {
 
-// Waits (bounded) until the storm has delivered `n` more signals than `from`.
-bool storm_reached(long from, long n) {
-  const auto deadline = std::chrono::steady_clock::now() + loopback_timeout;
-  while (signal_storm::delivered() - from < n)
-    if (std::chrono::steady_clock::now() > deadline) return false;
-  return true;
-}
-
 TEST(Signals, SIG_01_BlockingRecvIsRetriedTransparently) {
   auto [a, b] = socketpair();
   const int receiver = current_tid();

@@ -31,11 +31,6 @@ clock::time_point end_after(double seconds) {
   return clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-void apply_buffers(socket& s, const test_request& t) {
-  if (t.sndbuf) s.setsockopt(option::sndbuf, *t.sndbuf);
-  if (t.rcvbuf) s.setsockopt(option::rcvbuf, *t.rcvbuf);
-}
-
 measured run_stream(const address& data_at, const test_request& t) {
   socket s(family_of(data_at), type::stream);
   apply_buffers(s, t);

@@ -74,6 +74,11 @@ nlohmann::json to_json(const test_request& t) {
   return j;
 }
 
+void apply_buffers(socket& s, const test_request& t) {
+  if (t.sndbuf) s.setsockopt(option::sndbuf, *t.sndbuf);
+  if (t.rcvbuf) s.setsockopt(option::rcvbuf, *t.rcvbuf);
+}
+
 nlohmann::json message(const std::string& type, nlohmann::json fields) {
   fields["version"] = protocol_version;
   fields["type"] = type;

@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "socklab/socket.hpp"
+
 namespace socklab::bench::remote {
 
 inline constexpr int protocol_version = 1;
@@ -45,6 +47,9 @@ std::string check_envelope(const nlohmann::json& message);
 test_request parse_test(const nlohmann::json& message);
 
 nlohmann::json to_json(const test_request& t);
+
+/// Sets the socket buffer sizes the test asks for, on either end.
+void apply_buffers(socket& s, const test_request& t);
 
 /// A message of this protocol: {"version":1,"type":type} plus `fields`.
 nlohmann::json message(const std::string& type, nlohmann::json fields = nlohmann::json::object());

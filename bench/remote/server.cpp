@@ -51,11 +51,6 @@ int port_of(const address& a) {
   return a.index() == 0 ? std::get<ipv4_address>(a).port : std::get<ipv6_address>(a).port;
 }
 
-void apply_buffers(socket& s, const test_request& t) {
-  if (t.sndbuf) s.setsockopt(option::sndbuf, *t.sndbuf);
-  if (t.rcvbuf) s.setsockopt(option::rcvbuf, *t.rcvbuf);
-}
-
 // The whole data phase must end by then, whatever the client does.
 clock::time_point phase_deadline(const test_request& t) {
   return clock::now() +

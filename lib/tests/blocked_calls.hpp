@@ -66,6 +66,14 @@ class signal_storm {
   std::thread thread_;
 };
 
+/// Waits (bounded) until the storm has delivered `n` more signals than `from`.
+inline bool storm_reached(long from, long n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (signal_storm::delivered() - from < n)
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  return true;
+}
+
 /// This thread's kernel id, for wait_until_blocked() in another thread.
 inline int current_tid() { return static_cast<int>(::syscall(SYS_gettid)); }
 

@@ -146,14 +146,6 @@ TEST(Faults, PeerKilledWithUnreadDataMidRecvIsAReset) {
   EXPECT_TRUE(killed);
 }
 
-// Waits (bounded) until the storm has delivered `n` more signals than `from`.
-bool storm_reached(long from, long n) {
-  const auto deadline = std::chrono::steady_clock::now() + loopback_timeout;
-  while (signal_storm::delivered() - from < n)
-    if (std::chrono::steady_clock::now() > deadline) return false;
-  return true;
-}
-
 TEST(Faults, BlockingAcceptUnderASignalStormWaitsForTheClient) {
   auto l = listener();
   const int acceptor = current_tid();

@@ -3,8 +3,8 @@
 
 Benchmarks: per benchmark and gated metric (the headline, plus p99 for ping-pong), a one-sided
 Mann-Whitney U test on the per-repetition samples, Holm-corrected over the comparisons (each
-direction on its own), AND a minimum change of the medians (the threshold, raised to 3x the
-baseline's own MAD/median for noisy rows). Too few repetitions to ever reach significance is "insufficient", never a pass.
+direction on its own), AND a minimum change of the medians (the threshold, raised for noisy rows
+to 3 standard errors of the baseline's median, estimated from its MAD). Too few repetitions to ever reach significance is "insufficient", never a pass.
 A benchmark that errored, or that the baseline has and the current run lacks, fails.
 Conformance: a behaviour that passed and now fails (or vanished) fails; newly skipped behaviours
 and changed observed values are listed.
@@ -104,7 +104,10 @@ def compare_benchmarks(base, cur, args):
             better_up = higher_is_better(metric)
             change = (mc - mb) / mb if mb else math.nan  # signed: + means the number went up
             worse = -change if better_up else change
-            noise = 3 * statistics.median([abs(x - mb) for x in xb]) / mb if mb else 0.0
+            # The median's standard error is about 1.253 x 1.4826 x MAD / sqrt(n): the floor shrinks
+            # as repetitions accumulate, so a real shift in a noisy benchmark can still be shown.
+            mad = statistics.median([abs(x - mb) for x in xb])
+            noise = 3 * 1.858 * mad / math.sqrt(len(xb)) / mb if mb else 0.0
             threshold = max(args.p99_threshold if metric == "p99_us" else args.threshold, noise)
             row.update(baseline=mb, current=mc, change=change, threshold=threshold)
             if min(len(xb), len(xc)) < args.min_reps:

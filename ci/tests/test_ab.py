@@ -41,3 +41,17 @@ def test_bad_flags_exit_2(tmp_path):
     for flags in (["--ab", "HEAD", "--rounds", "0"], ["--ab", "HEAD", "--threshold", "abc"], ["--rounds", "2"]):
         r = run(*flags, "--out", tmp_path / "ab")
         assert r.returncode == 2, flags
+
+
+def test_only_unsettled_worse_looking_benchmarks_get_more_rounds(tmp_path):
+    def doc(series):
+        rows = [{"name": f"{n}/socklab/1/real_time", "run_name": f"{n}/socklab/1/real_time", "run_type": "iteration",
+                 "repetition_index": k, "repetitions": len(v), "bytes_per_second": x}
+                for n, v in series.items() for k, x in enumerate(v)]
+        return json.dumps({"context": {}, "benchmarks": rows})
+    steady = [100, 101, 99, 100, 102, 98]
+    (tmp_path / "a.json").write_text(doc({"unsettled": steady, "same": steady, "settled": steady}))
+    (tmp_path / "b.json").write_text(doc({"unsettled": [90, 101, 91, 99, 89, 100],  # 5.5 % worse, overlapping
+                                          "same": steady,
+                                          "settled": [50, 51, 49, 50, 52, 48]}))  # clearly worse: a regression
+    assert ab.suspects(tmp_path / "a.json", tmp_path / "b.json", []) == ["unsettled/socklab/1/real_time"]

@@ -165,7 +165,7 @@ nlohmann::json row(const test_request& t, int rep, int reps, std::size_t index, 
     r["max_us"] = static_cast<double>(m.rtt.max()) / 1000.0;
   }
   if (is_datagram(t.family)) {
-    const auto sent = t.family == "udp_stream" ? m.sent_messages : m.sent_messages;
+    const auto sent = m.sent_messages;
     r["datagrams_sent"] = sent;
     r["loss_ratio"] = sent ? 1.0 - static_cast<double>(t.family == "udp_stream" ? messages : m.rtt.count()) /
                                        static_cast<double>(sent)

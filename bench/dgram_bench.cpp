@@ -11,11 +11,6 @@
 namespace socklab::bench {
 namespace {
 
-bool timed_out(const std::system_error& e) {
-  return e.code() == std::errc::resource_unavailable_try_again ||
-         e.code() == std::errc::operation_would_block;
-}
-
 template <class Io>
 void dgram_throughput(benchmark::State& st, family f) {
   guarded(st, [&] {
@@ -37,7 +32,7 @@ void dgram_throughput(benchmark::State& st, family f) {
           r.bytes += n;
           last = silent_since = clock::now();
         } catch (const std::system_error& e) {
-          if (!timed_out(e)) throw;
+          if (!timed_out(e)) throw;  // SO_RCVTIMEO: time to look for a stop request
           if (ctx.stop_requested()) break;
           if (clock::now() - silent_since > current().watchdog)
             throw std::runtime_error("no datagram and no stop");

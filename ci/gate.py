@@ -24,7 +24,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"
 from results import InputError, comparable, higher_is_better, load, write_atomically  # noqa: E402
 from results import BenchRun, ConformanceRun  # noqa: E402
 
-PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
+PEER_TOOLS = ("iperf3", "sockperf")
+# The standard error of a median is about 1.2533 sigma / sqrt(n), and sigma about 1.4826 MAD.
+MEDIAN_SE_PER_MAD = 1.2533 * 1.4826  # other tools' rows are context, not socklab's to gate
 
 
 def percent(text):
@@ -104,10 +106,10 @@ def compare_benchmarks(base, cur, args):
             better_up = higher_is_better(metric)
             change = (mc - mb) / mb if mb else math.nan  # signed: + means the number went up
             worse = -change if better_up else change
-            # The median's standard error is about 1.253 x 1.4826 x MAD / sqrt(n): the floor shrinks
+            # Three standard errors of the baseline median: the floor shrinks
             # as repetitions accumulate, so a real shift in a noisy benchmark can still be shown.
             mad = statistics.median([abs(x - mb) for x in xb])
-            noise = 3 * 1.858 * mad / math.sqrt(len(xb)) / mb if mb else 0.0
+            noise = 3 * MEDIAN_SE_PER_MAD * mad / math.sqrt(len(xb)) / mb if mb else 0.0
             threshold = max(args.p99_threshold if metric == "p99_us" else args.threshold, noise)
             row.update(baseline=mb, current=mc, change=change, threshold=threshold)
             if min(len(xb), len(xc)) < args.min_reps:

@@ -21,10 +21,8 @@ constexpr auto call_limit = 10s;  // the longest any single data-phase call may 
 // What one repetition measured on this side, next to the server's counts.
 struct measured {
   std::uint64_t sent_messages = 0;
-  std::uint64_t sent_bytes = 0;
   double seconds = 0;
-  latency_histogram rtt;
-  std::uint64_t lost = 0;  // request/response datagrams with no answer within a second
+  latency_histogram rtt;  // ping-pong round trips that were answered
 };
 
 clock::time_point end_after(double seconds) {
@@ -61,7 +59,6 @@ measured run_stream(const address& data_at, const test_request& t) {
     }
   }
   m.seconds = std::chrono::duration<double>(clock::now() - start).count();
-  m.sent_bytes = m.sent_messages * t.size;
   s.shutdown(shut::wr);
   if (t.family == "tcp_pingpong") {
     std::byte b;
@@ -102,12 +99,11 @@ measured run_datagrams(socket& control, const address& data_at, const test_reque
         (void)s.recv_into(back);
         m.rtt.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(clock::now() - sent_at).count()));
       } catch (const timeout_error&) {
-        ++m.lost;
+        // unanswered within a second: counted as lost (sent, never recorded)
       }
     }
   }
   m.seconds = std::chrono::duration<double>(clock::now() - start).count();
-  m.sent_bytes = m.sent_messages * t.size;
   send_json(control, message("done", {{"sent", m.sent_messages}}));
   return m;
 }
@@ -129,24 +125,31 @@ T number(const nlohmann::json& j, const char* key) {
   return j[key].get<T>();
 }
 
-// One Google Benchmark "iteration" row for repetition `rep` of test `t`.
+std::string row_name(const test_request& t) {
+  return t.family + "/socklab/" + std::to_string(t.size) + "/real_time";
+}
+
+// What every Google Benchmark "iteration" row of repetition `rep` of test `index` carries.
+nlohmann::json row_header(const test_request& t, int rep, int reps, std::size_t index) {
+  return {{"name", row_name(t)},
+          {"family_index", index},
+          {"per_family_instance_index", 0},
+          {"run_name", row_name(t)},
+          {"run_type", "iteration"},
+          {"repetitions", reps},
+          {"repetition_index", rep},
+          {"threads", 1},
+          {"time_unit", "ns"}};
+}
+
+// The row of a repetition that ran: this side's measurement next to the server's counts.
 nlohmann::json row(const test_request& t, int rep, int reps, std::size_t index, const measured& m,
                    const nlohmann::json& result) {
-  const std::string name = t.family + "/socklab/" + std::to_string(t.size) + "/real_time";
+  auto r = row_header(t, rep, reps, index);
   const auto iterations = std::max<std::uint64_t>(m.sent_messages, 1);
-  nlohmann::json r = {{"name", name},
-                      {"family_index", index},
-                      {"per_family_instance_index", 0},
-                      {"run_name", name},
-                      {"run_type", "iteration"},
-                      {"repetitions", reps},
-                      {"repetition_index", rep},
-                      {"threads", 1},
-                      {"iterations", iterations},
-                      {"real_time", m.seconds * 1e9 / static_cast<double>(iterations)},
-                      {"cpu_time", m.seconds * 1e9 / static_cast<double>(iterations)},
-                      {"time_unit", "ns"},
-                      {"label", "remote"}};
+  r["iterations"] = iterations;
+  r["real_time"] = r["cpu_time"] = m.seconds * 1e9 / static_cast<double>(iterations);
+  r["label"] = "remote";
   const auto bytes = number<std::uint64_t>(result, "bytes");
   const auto messages = number<std::uint64_t>(result, "messages");
   const auto seconds = number<double>(result, "seconds");
@@ -155,7 +158,7 @@ nlohmann::json row(const test_request& t, int rep, int reps, std::size_t index, 
   if (t.family == "tcp_stream" || t.family == "udp_stream") {
     // Where the data arrived: the server's count over the server's first-to-last interval.
     r["bytes_per_second"] = seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0;
-    r["send_bytes_per_second"] = static_cast<double>(m.sent_bytes) / m.seconds;
+    r["send_bytes_per_second"] = static_cast<double>(m.sent_messages * t.size) / m.seconds;
     r["items_per_second"] = seconds > 0 ? static_cast<double>(messages) / seconds : 0.0;
   } else {
     r["items_per_second"] = static_cast<double>(m.rtt.count()) / m.seconds;
@@ -165,14 +168,14 @@ nlohmann::json row(const test_request& t, int rep, int reps, std::size_t index, 
     r["max_us"] = static_cast<double>(m.rtt.max()) / 1000.0;
   }
   if (is_datagram(t.family)) {
-    const auto sent = m.sent_messages;
-    r["datagrams_sent"] = sent;
-    r["loss_ratio"] = sent ? 1.0 - static_cast<double>(t.family == "udp_stream" ? messages : m.rtt.count()) /
-                                       static_cast<double>(sent)
-                           : 0.0;
-  } else if (bytes != m.sent_bytes) {
+    // Arrived: at the server for a stream, back here for ping-pong.
+    const auto arrived = t.family == "udp_stream" ? messages : m.rtt.count();
+    r["datagrams_sent"] = m.sent_messages;
+    r["loss_ratio"] =
+        m.sent_messages ? 1.0 - static_cast<double>(arrived) / static_cast<double>(m.sent_messages) : 0.0;
+  } else if (bytes != m.sent_messages * t.size) {
     throw std::runtime_error("the server counted " + std::to_string(bytes) + " of " +
-                             std::to_string(m.sent_bytes) + " bytes sent");
+                             std::to_string(m.sent_messages * t.size) + " bytes sent");
   }
   return r;
 }
@@ -221,6 +224,7 @@ int run_client(const client_options& o) {
   nlohmann::json server_context;
   try {
     server = parse_address(o.server);
+    (void)with_port(server, 0);  // an IP address, not a path
     control = create_connection(server, call_limit);
     send_json(control, message("hello", {{"context", harness::run_context()}}));
     server_context = expect(control, "hello").value("context", nlohmann::json::object());
@@ -228,46 +232,30 @@ int run_client(const client_options& o) {
     std::cerr << "socklab-bench: --peer=" << o.server << ": " << e.what() << '\n';
     return 2;
   }
-  const auto host_part = [&](int port) {
-    auto a = server;
-    std::visit(
-        [port](auto& x) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(x)>, unix_address>) x.port = port;
-        },
-        a);
-    return a;
-  };
   nlohmann::json rows = nlohmann::json::array();
   int failures = 0;
   control.settimeout(std::chrono::seconds(90));  // the longest test (60 s) plus its drain
   for (std::size_t i = 0; i < o.tests.size(); ++i) {
     const auto& t = o.tests[i];
     for (int rep = 0; rep < o.repetitions; ++rep) {
-      const std::string name = t.family + "/socklab/" + std::to_string(t.size) + "/real_time";
+      const auto name = row_name(t);
       try {
         send_json(control, to_json(t));
         const auto ready = expect(control, "ready");
-        const auto data_at = host_part(number<int>(ready, "port"));
+        const auto data_at = with_port(server, number<int>(ready, "port"));
         const auto m = is_datagram(t.family) ? run_datagrams(control, data_at, t) : run_stream(data_at, t);
         rows.push_back(row(t, rep, o.repetitions, i, m, expect(control, "result")));
         std::cerr << "socklab-bench: " << name << " repetition " << rep + 1 << " done\n";
       } catch (const std::exception& e) {
         ++failures;
         std::cerr << "socklab-bench: " << name << ": " << e.what() << '\n';
-        rows.push_back({{"name", name},
-                        {"run_name", name},
-                        {"run_type", "iteration"},
-                        {"repetitions", o.repetitions},
-                        {"repetition_index", rep},
-                        {"family_index", i},
-                        {"per_family_instance_index", 0},
-                        {"threads", 1},
-                        {"iterations", 0},
-                        {"real_time", 0},
-                        {"cpu_time", 0},
-                        {"time_unit", "ns"},
-                        {"error_occurred", true},
-                        {"error_message", e.what()}});
+        auto failed = row_header(t, rep, o.repetitions, i);
+        failed.update({{"iterations", 0},
+                       {"real_time", 0},
+                       {"cpu_time", 0},
+                       {"error_occurred", true},
+                       {"error_message", e.what()}});
+        rows.push_back(failed);
         if (dynamic_cast<const protocol_error*>(&e) || dynamic_cast<const error*>(&e)) break;
       }
     }

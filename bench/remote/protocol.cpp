@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 namespace socklab::bench::remote {
 namespace {
@@ -72,6 +74,22 @@ nlohmann::json to_json(const test_request& t) {
   if (t.sndbuf) j["sndbuf"] = *t.sndbuf;
   if (t.rcvbuf) j["rcvbuf"] = *t.rcvbuf;
   return j;
+}
+
+address with_port(const address& a, int port) {
+  return std::visit(
+      [port](auto copy) -> address {
+        if constexpr (std::is_same_v<decltype(copy), unix_address>)
+          throw std::invalid_argument("a cross-host peer needs an IP address, not " + copy.to_string());
+        else
+          copy.port = port;
+        return copy;
+      },
+      a);
+}
+
+int port_of(const address& a) {
+  return std::get_if<ipv4_address>(&a) ? std::get<ipv4_address>(a).port : std::get<ipv6_address>(a).port;
 }
 
 void apply_buffers(socket& s, const test_request& t) {

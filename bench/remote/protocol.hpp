@@ -24,7 +24,7 @@ namespace socklab::bench::remote {
 
 inline constexpr int protocol_version = 1;
 /// Control messages are small: a frame announcing more is refused before it is read.
-inline constexpr std::size_t control_max_frame = 64 * 1024;
+inline constexpr std::size_t control_max_frame = std::size_t{64} * 1024;
 
 /// One test the client asks for, checked field by field.
 struct test_request {
@@ -47,6 +47,10 @@ std::string check_envelope(const nlohmann::json& message);
 test_request parse_test(const nlohmann::json& message);
 
 nlohmann::json to_json(const test_request& t);
+
+/// `a` (IPv4 or IPv6) with another port; the port of such an address.
+address with_port(const address& a, int port);
+int port_of(const address& a);
 
 /// Sets the socket buffer sizes the test asks for, on either end.
 void apply_buffers(socket& s, const test_request& t);

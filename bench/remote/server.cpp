@@ -36,21 +36,6 @@ struct counts {
   }
 };
 
-address with_port(const address& a, int port) {
-  if (const auto* v4 = std::get_if<ipv4_address>(&a)) {
-    auto copy = *v4;
-    copy.port = port;
-    return copy;
-  }
-  auto copy = std::get<ipv6_address>(a);
-  copy.port = port;
-  return copy;
-}
-
-int port_of(const address& a) {
-  return a.index() == 0 ? std::get<ipv4_address>(a).port : std::get<ipv6_address>(a).port;
-}
-
 // The whole data phase must end by then, whatever the client does.
 clock::time_point phase_deadline(const test_request& t) {
   return clock::now() +

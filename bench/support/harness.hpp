@@ -35,6 +35,12 @@ inline peer_runner start_peer(socket sock, peer_body body) {
 /// How long to wait for a peer to finish once told to: the watchdog plus a margin.
 inline std::chrono::milliseconds join_limit() { return current().watchdog + std::chrono::seconds(5); }
 
+/// Whether a socket call failed because its kernel timeout (SO_RCVTIMEO/SO_SNDTIMEO) expired.
+inline bool timed_out(const std::system_error& e) {
+  return e.code() == std::errc::resource_unavailable_try_again ||
+         e.code() == std::errc::operation_would_block;
+}
+
 /// Runs a family's body; any exception ends the benchmark with SkipWithError (Google Benchmark
 /// then records error_occurred, and socklab-bench exits non-zero).
 template <class F>
@@ -42,12 +48,11 @@ void guarded(benchmark::State& st, F&& body) {
   try {
     body();
   } catch (const std::system_error& e) {
-    // The kernel timeouts (SO_RCVTIMEO/SO_SNDTIMEO) are the watchdog: EAGAIN means a silent peer.
-    const bool watchdog =
-        e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::operation_would_block;
-    const std::string message = watchdog ? std::string(e.what()) + " (peer silent past the " +
-                                               std::to_string(current().watchdog.count()) + " ms watchdog)"
-                                         : e.what();
+    // The kernel timeouts are the watchdog: one expiring means the peer went silent.
+    const std::string message = timed_out(e)
+                                    ? std::string(e.what()) + " (peer silent past the " +
+                                          std::to_string(current().watchdog.count()) + " ms watchdog)"
+                                    : e.what();
     st.SkipWithError(message.c_str());  // Google Benchmark 1.7 copies the text
   } catch (const std::exception& e) {
     st.SkipWithError(e.what());

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -27,9 +28,9 @@ double parse_seconds(std::string_view flag, std::string_view text, double min, d
   char* end = nullptr;
   const double value = std::strtod(copy.c_str(), &end);
   if (copy.empty() || end != copy.c_str() + copy.size() || !(value >= min && value <= max))
-    throw std::invalid_argument(std::string(flag) + " needs seconds from " +
-                                std::to_string(min).substr(0, 3) + " to " +
-                                std::to_string(static_cast<int>(max)) + ", got '" + copy + "'");
+    throw std::invalid_argument((std::ostringstream() << flag << " needs seconds from " << min << " to "
+                                                      << max << ", got '" << copy << "'")
+                                    .str());
   return value;
 }
 

@@ -44,7 +44,7 @@ bool readable_within(int fd, int ms) {
 
 }  // namespace
 
-bool peer_context::stop_requested() const { return readable_within(stop_fd_, 0); }
+bool peer_context::stop_requested() const { return wait_for_stop(std::chrono::milliseconds(0)); }
 
 bool peer_context::wait_for_stop(std::chrono::milliseconds limit) const {
   return readable_within(stop_fd_, static_cast<int>(limit.count()));

@@ -81,6 +81,13 @@ class Check:
         self.failures.append(f"{what} did not raise")
         return None
 
+    def succeeds(self, call, *args, what=None):
+        """Runs call(*args) and checks it raises no OSError (EXPECT_NO_THROW)."""
+        try:
+            call(*args)
+        except OSError as e:
+            self.failures.append(f"{what or getattr(call, '__name__', 'call')} raised {e}")
+
     def deadline(self, elapsed, t):
         """A timeout fired near its deadline: never early, at most 2 s late (a noisy machine)."""
         self.expect(t - 0.002 <= elapsed < t + 2.0, f"timed out after {elapsed:.3f} s, deadline {t} s")

@@ -213,7 +213,7 @@ int exhaust_descriptors() {
     }
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
-    lim.rlim_cur = static_cast<rlim_t>(*open_fds().rbegin() + 8);
+    lim.rlim_cur = static_cast<rlim_t>(*open_fds().rbegin()) + 8;
     if (lim.rlim_cur > 8192 || ::setrlimit(RLIMIT_NOFILE, &lim) != 0) return setup_failed;
     std::vector<socket> filler;
     bool refused = false;

@@ -2,7 +2,6 @@
 #include "harness.hpp"
 
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,24 +17,17 @@ const cpu_plan& plan() {
 
 thread_local planted_slowdown planted;
 
-namespace {
-std::chrono::nanoseconds thread_cpu_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-}
-}  // namespace
-
-void plant_slowdown(double fraction) { planted = {fraction, 0, thread_cpu_now()}; }
+void plant_slowdown(double fraction) { planted = {fraction, 0, clock::now()}; }
 
 void planted_idle() {
-  if (++planted.calls % 64 != 0) return;
-  const auto spent = thread_cpu_now() - planted.cpu_start;
-  const auto until = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                        spent * (planted.fraction / (1.0 - planted.fraction)));
+  if (planted.fraction == 0.0 || ++planted.calls % 64 != 0) return;
+  const auto now = clock::now();
+  const auto until =
+      now + std::chrono::duration_cast<clock::duration>((now - planted.since) *
+                                                         (planted.fraction / (1.0 - planted.fraction)));
   while (clock::now() < until) {
   }
-  planted.cpu_start = thread_cpu_now();
+  planted.since = clock::now();
 }
 
 peer_body with_fault(peer_body body) {

@@ -72,10 +72,8 @@ peer_runner::peer_runner(peer_mode mode, std::optional<int> cpu, socket sock, pe
   s.sock = std::move(sock);
   make_pipe(s.stop_pipe);
   if (mode == peer_mode::thread) {
-    // A planted slowdown (testing the gate) slows both ends of the socklab twin.
-    s.thread = std::thread([state = state_, cpu, fraction = planted.fraction, body = std::move(body)] {
+    s.thread = std::thread([state = state_, cpu, body = std::move(body)] {
       if (cpu) pin_current_thread(*cpu);
-      plant_slowdown(fraction);
       peer_context ctx(state->sock, state->result, state->stop_pipe[0]);
       run_body(body, ctx);
       std::lock_guard lock(state->m);
@@ -88,6 +86,7 @@ peer_runner::peer_runner(peer_mode mode, std::optional<int> cpu, socket sock, pe
   s.child = ::fork();
   if (s.child < 0) throw std::system_error(errno, std::system_category(), "fork");
   if (s.child == 0) {
+    plant_slowdown(0.0);  // a planted slowdown is the measuring thread's; the child inherited it
     if (cpu) pin_current_thread(*cpu);
     peer_context ctx(s.sock, s.result, s.stop_pipe[0]);
     run_body(body, ctx);

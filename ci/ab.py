@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Same-machine A/B gate: builds socklab-bench at a baseline commit and from the current tree, runs
 them interleaved benchmark by benchmark (A B, then B A, ...), pools each side's repetitions and
-gates current vs baseline. A benchmark whose current median looks worse by the threshold or more
-but is not yet significant gets more rounds (8 at a time, up to --max-rounds, while the --budget
+gates current vs baseline. A benchmark whose current median looks worse by half the threshold or
+more but is not yet a regression gets more rounds (8 at a time, up to --max-rounds, while the --budget
 lasts): most benchmarks stop after the first rounds, and a suspect one is measured until it is
 settled either way.
 
@@ -41,6 +41,9 @@ import gate  # noqa: E402
 QUICK_FILTER = ("^(tcp_stream/socklab/(4096|65536)|udp_stream/socklab/1472|unix_stream/socklab/65536|"
                 "(tcp|udp|unix)_pingpong/socklab/1|tcp_connect/socklab)/")
 EXTRA_BATCH = 8  # rounds added at a time for benchmarks that look worse but are not settled
+# A real slowdown of twice the threshold read as little as -3 % after 12 rounds (1 run in 9): half
+# the threshold is suspicious enough to measure more.
+SUSPECT_SHARE = 0.5
 RUN_LIMIT = 900  # seconds for one benchmark run
 
 
@@ -130,7 +133,8 @@ def pool(files, dest):
 
 
 def suspects(base_file, current_file, gate_args):
-    """Benchmarks whose current median is worse by the threshold or more, not (yet) a regression."""
+    """Benchmarks whose current median is worse by SUSPECT_SHARE of the threshold or more, not (yet) a
+    regression."""
     gargs = gate.parser().parse_args(["--baseline", str(base_file), "--current", str(current_file), *gate_args])
     rows = gate.compare_benchmarks(gate.load(str(base_file)), gate.load(str(current_file)), gargs)
     found = []
@@ -139,7 +143,7 @@ def suspects(base_file, current_file, gate_args):
         if row.get("verdict") not in ("same", "insufficient") or change is None or math.isnan(change):
             continue
         worse = -change if gate.higher_is_better(row["metric"]) else change
-        if worse >= gargs.threshold and row["name"] not in found:
+        if worse >= SUSPECT_SHARE * gargs.threshold and row["name"] not in found:
             found.append(row["name"])
     return found
 
@@ -148,9 +152,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="socklab gate --ab", description=__doc__.splitlines()[0])
     p.add_argument("--ab", required=True, metavar="REF", help="baseline commit (branch, tag, SHA)")
     p.add_argument("--quick", action="store_true", help="one size per family (the CI profile)")
-    p.add_argument("--rounds", type=int, default=8, help="A/B rounds for every benchmark (default 8)")
-    p.add_argument("--max-rounds", type=int, default=32,
-                   help="rounds a benchmark that looks worse may get in all (default 32)")
+    p.add_argument("--rounds", type=int, default=12, help="A/B rounds for every benchmark (default 12)")
+    p.add_argument("--max-rounds", type=int, default=48,
+                   help="rounds a benchmark that looks worse may get in all (default 48)")
     p.add_argument("--budget", type=float, default=240,
                    help="seconds of measuring after which no extra rounds start (default 240)")
     p.add_argument("--repetitions", type=int, default=1, help="repetitions per benchmark per round (default 1)")

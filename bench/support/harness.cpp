@@ -22,9 +22,8 @@ void plant_slowdown(double fraction) { planted = {fraction, 0, clock::now()}; }
 void planted_idle() {
   if (planted.fraction == 0.0 || ++planted.calls % 64 != 0) return;
   const auto now = clock::now();
-  const auto until =
-      now + std::chrono::duration_cast<clock::duration>((now - planted.since) *
-                                                         (planted.fraction / (1.0 - planted.fraction)));
+  const auto until = now + std::chrono::duration_cast<clock::duration>(
+                               (now - planted.since) * (planted.fraction / (1.0 - planted.fraction)));
   while (clock::now() < until) {
   }
   planted.since = clock::now();

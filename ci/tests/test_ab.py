@@ -38,7 +38,8 @@ def test_an_unknown_ref_is_refused_before_building(tmp_path):
 
 
 def test_bad_flags_exit_2(tmp_path):
-    for flags in (["--ab", "HEAD", "--rounds", "0"], ["--ab", "HEAD", "--threshold", "abc"], ["--rounds", "2"]):
+    for flags in (["--ab", "HEAD", "--rounds", "0"], ["--ab", "HEAD", "--threshold", "abc"], ["--rounds", "2"],
+                  ["--ab", "HEAD", "--placement", "anywhere"]):
         r = run(*flags, "--out", tmp_path / "ab")
         assert r.returncode == 2, flags
 
@@ -50,8 +51,10 @@ def test_only_unsettled_worse_looking_benchmarks_get_more_rounds(tmp_path):
                 for n, v in series.items() for k, x in enumerate(v)]
         return json.dumps({"context": {}, "benchmarks": rows})
     steady = [100, 101, 99, 100, 102, 98]
-    (tmp_path / "a.json").write_text(doc({"unsettled": steady, "same": steady, "settled": steady}))
+    (tmp_path / "a.json").write_text(doc({"unsettled": steady, "slightly": steady, "same": steady, "settled": steady}))
     (tmp_path / "b.json").write_text(doc({"unsettled": [90, 101, 91, 99, 89, 100],  # 5.5 % worse, overlapping
-                                          "same": steady,
+                                          "slightly": [97, 98, 96, 97, 99, 95],  # 3 %: over half the threshold
+                                          "same": [99, 100, 98, 99, 101, 97],  # 1 %: noise
                                           "settled": [50, 51, 49, 50, 52, 48]}))  # clearly worse: a regression
-    assert ab.suspects(tmp_path / "a.json", tmp_path / "b.json", []) == ["unsettled/socklab/1/real_time"]
+    assert sorted(ab.suspects(tmp_path / "a.json", tmp_path / "b.json", [])) == [
+        "slightly/socklab/1/real_time", "unsettled/socklab/1/real_time"]

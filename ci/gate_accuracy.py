@@ -4,12 +4,14 @@ commit) and detection of a planted slowdown, alternating the two kinds so that b
 machine. Each run is `ab.py --ab REF --quick`; the verdicts go to FILE as JSON lines.
 
 usage: gate_accuracy.py --pairs N [--ref HEAD] [--plant tcp_stream:15] [--until EPOCH_SECONDS] --log FILE
+       gate_accuracy.py --summarize FILE      (the README's table, from a log)
 
-Exit status: 0 when the runs completed (whatever they found), 2 on bad arguments.
+Exit status: 0 when the runs completed (whatever they found), 2 on bad arguments or an unreadable log.
 """
 import argparse
 import json
 import pathlib
+import statistics
 import subprocess
 import sys
 import time
@@ -36,7 +38,40 @@ def one_run(kind, ref, plant, out):
                              for row in rows if plant.split(":")[0] in row["name"]]}
 
 
+def summarize(runs, family):
+    """Markdown rows: A/A false alarms, planted detections (and anything else they flagged), time."""
+    aa = [r for r in runs if r["kind"] == "aa"]
+    planted = [r for r in runs if r["kind"] == "planted"]
+    detected = [r for r in planted if any(f.startswith(family + "/") for f in r["flagged"])]
+    others = sum(1 for r in planted if any(not f.startswith(family + "/") for f in r["flagged"]))
+    changes = [100 * row["change"] for r in planted for row in r["planted_rows"] if row.get("change") is not None]
+    seconds = [r["seconds"] for r in runs]
+    lines = ["| comparison | runs | flagged a regression | notes |", "| --- | --- | --- | --- |",
+             f"| A/A | {len(aa)} | **{sum(1 for r in aa if r['flagged'])} of {len(aa)}** | |",
+             f"| planted in {family} | {len(planted)} | **{len(detected)} of {len(planted)}** | "
+             f"another benchmark flagged in {others} of {len(planted)} runs; the planted family read "
+             f"{min(changes, default=0):+.1f} … {max(changes, default=0):+.1f} % "
+             f"(median {statistics.median(changes) if changes else 0:+.1f} %) |",
+             f"| time per quick A/B | {len(seconds)} | median {statistics.median(seconds) if seconds else 0:.0f} s, "
+             f"longest {max(seconds, default=0)} s | |"]
+    return "\n".join(lines)
+
+
 def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--summarize"]:
+        if len(argv) != 2:
+            print("gate_accuracy.py: --summarize takes one log file", file=sys.stderr)
+            return 2
+        try:
+            runs = [json.loads(line) for line in pathlib.Path(argv[1]).read_text().splitlines() if line.strip()]
+            family = next((row["name"].split("/")[0] for r in runs for row in r["planted_rows"]), "tcp_stream")
+            print(summarize(runs, family))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"gate_accuracy.py: cannot read {argv[1]}: {e}", file=sys.stderr)
+            return 2
+        return 0
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pairs", type=int, required=True)
     p.add_argument("--ref", default="HEAD")

@@ -4,7 +4,8 @@
 Benchmarks: per benchmark and gated metric (the headline, plus p99 for ping-pong), a one-sided
 Mann-Whitney U test on the per-repetition samples, Holm-corrected over the comparisons (each
 direction on its own), AND a minimum change of the medians (the threshold, raised for noisy rows
-to 3 standard errors of the baseline's median, estimated from its MAD). Too few repetitions to ever reach significance is "insufficient", never a pass.
+to 3 standard errors of the baseline's median, estimated from its MAD). Too few repetitions to
+ever reach significance is "insufficient", never a pass.
 A benchmark that errored, or that the baseline has and the current run lacks, fails.
 Conformance: a behaviour that passed and now fails (or vanished) fails; newly skipped behaviours
 and changed observed values are listed.
@@ -24,9 +25,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"
 from results import InputError, comparable, higher_is_better, load, write_atomically  # noqa: E402
 from results import BenchRun, ConformanceRun  # noqa: E402
 
-PEER_TOOLS = ("iperf3", "sockperf")
+PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
 # The standard error of a median is about 1.2533 sigma / sqrt(n), and sigma about 1.4826 MAD.
-MEDIAN_SE_PER_MAD = 1.2533 * 1.4826  # other tools' rows are context, not socklab's to gate
+MEDIAN_SE_PER_MAD = 1.2533 * 1.4826
 
 
 def percent(text):

@@ -58,27 +58,25 @@ def summarize(runs, family):
 
 
 def main(argv=None):
-    if argv is None:
-        argv = sys.argv[1:]
-    if argv[:1] == ["--summarize"]:
-        if len(argv) != 2:
-            print("gate_accuracy.py: --summarize takes one log file", file=sys.stderr)
-            return 2
-        try:
-            runs = [json.loads(line) for line in pathlib.Path(argv[1]).read_text().splitlines() if line.strip()]
-            family = next((row["name"].split("/")[0] for r in runs for row in r["planted_rows"]), "tcp_stream")
-            print(summarize(runs, family))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            print(f"gate_accuracy.py: cannot read {argv[1]}: {e}", file=sys.stderr)
-            return 2
-        return 0
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--pairs", type=int, required=True)
+    p.add_argument("--summarize", metavar="LOG", help="print the README table from a log, run nothing")
+    p.add_argument("--pairs", type=int)
     p.add_argument("--ref", default="HEAD")
     p.add_argument("--plant", default="tcp_stream:15")
     p.add_argument("--until", type=float, default=None, help="start no run after this time (epoch seconds)")
-    p.add_argument("--log", required=True)
+    p.add_argument("--log")
     args = p.parse_args(argv)
+    if args.summarize:
+        try:
+            runs = [json.loads(line) for line in pathlib.Path(args.summarize).read_text().splitlines() if line.strip()]
+            family = next((row["name"].split("/")[0] for r in runs for row in r["planted_rows"]), "tcp_stream")
+            print(summarize(runs, family))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"gate_accuracy.py: cannot read {args.summarize}: {e}", file=sys.stderr)
+            return 2
+        return 0
+    if args.pairs is None or not args.log:
+        p.error("--pairs and --log are needed to measure (or --summarize LOG)")
     if not 1 <= args.pairs <= 100:
         p.error("--pairs must be 1..100")
     out = ROOT / "socklab-out" / "gate-accuracy"

@@ -89,7 +89,8 @@ address with_port(const address& a, int port) {
 }
 
 int port_of(const address& a) {
-  return std::get_if<ipv4_address>(&a) ? std::get<ipv4_address>(a).port : std::get<ipv6_address>(a).port;
+  if (const auto* v4 = std::get_if<ipv4_address>(&a)) return v4->port;
+  return std::get<ipv6_address>(a).port;
 }
 
 void apply_buffers(socket& s, const test_request& t) {

@@ -66,11 +66,14 @@ class signal_storm {
   std::thread thread_;
 };
 
-/// Waits (bounded) until the storm has delivered `n` more signals than `from`.
-inline bool storm_reached(long from, long n) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (signal_storm::delivered() - from < n)
+/// Waits until the storm has delivered `n` more signals than `from`; false if not within `limit`.
+inline bool storm_reached(long from, long n,
+                          std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (signal_storm::delivered() - from < n) {
     if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
   return true;
 }
 

@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstring>
 
+#include "socklab/counters.hpp"
 #include "sys/sys.hpp"
 
 namespace socklab {
@@ -31,6 +32,8 @@ const int trunc = MSG_TRUNC;
 namespace sys {
 namespace {
 
+thread_local std::uint64_t calls_made = 0;
+
 #if defined(MSG_NOSIGNAL)
 constexpr int no_sigpipe_flag = MSG_NOSIGNAL;  // per call, never the process-wide disposition
 #else
@@ -38,6 +41,13 @@ constexpr int no_sigpipe_flag = 0;  // macOS: SO_NOSIGPIPE is set on the socket 
 #endif
 
 std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+// Every system call of this layer goes through here, so that thread_syscalls() counts each one.
+template <class Fn, class... Args>
+auto counted(Fn fn, Args... args) noexcept {
+  ++calls_made;
+  return fn(args...);
+}
 
 bool would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK; }
 
@@ -107,7 +117,7 @@ std::error_code wait_ready(int fd, short events, const wait_policy& w) noexcept 
           std::min<long long>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), INT_MAX));
     }
     pollfd p{fd, events, 0};
-    const int rc = ::poll(&p, 1, ms);
+    const int rc = counted(::poll, &p, 1, ms);
     if (rc > 0) return {};  // ready, or POLLERR/POLLHUP: the retried call reports which
     if (rc == 0) continue;  // the deadline check above decides; guards against early wake-ups
     if (errno != EINTR) return last_error();
@@ -217,19 +227,19 @@ result<address> required(result<std::optional<address>> r) noexcept {
 
 result<int> open_socket(family f, type t, int proto) noexcept {
 #if defined(SOCK_CLOEXEC)
-  const int fd = ::socket(native_family(f), native_type(t) | SOCK_CLOEXEC, proto);
+  const int fd = counted(::socket, native_family(f), native_type(t) | SOCK_CLOEXEC, proto);
   if (fd < 0) return last_error();
 #else
-  const int fd = ::socket(native_family(f), native_type(t), proto);
+  const int fd = counted(::socket, native_family(f), native_type(t), proto);
   if (fd < 0) return last_error();
   if (auto ec = set_inheritable(fd, false)) {
-    ::close(fd);
+    counted(::close, fd);
     return ec;
   }
 #endif
 #if defined(SO_NOSIGPIPE)
   const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+  counted(::setsockopt, fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
   return fd;
 }
@@ -237,9 +247,10 @@ result<int> open_socket(family f, type t, int proto) noexcept {
 result<std::pair<int, int>> open_socketpair(family f, type t, int proto) noexcept {
   int fds[2] = {-1, -1};
 #if defined(SOCK_CLOEXEC)
-  if (::socketpair(native_family(f), native_type(t) | SOCK_CLOEXEC, proto, fds) != 0) return last_error();
+  if (counted(::socketpair, native_family(f), native_type(t) | SOCK_CLOEXEC, proto, fds) != 0)
+    return last_error();
 #else
-  if (::socketpair(native_family(f), native_type(t), proto, fds) != 0) return last_error();
+  if (counted(::socketpair, native_family(f), native_type(t), proto, fds) != 0) return last_error();
   set_inheritable(fds[0], false);
   set_inheritable(fds[1], false);
 #endif
@@ -247,65 +258,65 @@ result<std::pair<int, int>> open_socketpair(family f, type t, int proto) noexcep
 }
 
 std::error_code close_fd(int fd) noexcept {
-  if (::close(fd) == 0) return {};
+  if (counted(::close, fd) == 0) return {};
   return last_error();
 }
 
 result<int> dup_fd(int fd) noexcept {
-  const int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  const int d = counted(::fcntl, fd, F_DUPFD_CLOEXEC, 0);
   if (d < 0) return last_error();
   return d;
 }
 
 std::error_code set_nonblocking(int fd, bool on) noexcept {
-  const int flags = ::fcntl(fd, F_GETFL);
+  const int flags = counted(::fcntl, fd, F_GETFL);
   if (flags < 0) return last_error();
   const int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
-  if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) < 0) return last_error();
+  if (wanted != flags && counted(::fcntl, fd, F_SETFL, wanted) < 0) return last_error();
   return {};
 }
 
 result<bool> get_inheritable(int fd) noexcept {
-  const int flags = ::fcntl(fd, F_GETFD);
+  const int flags = counted(::fcntl, fd, F_GETFD);
   if (flags < 0) return last_error();
   return (flags & FD_CLOEXEC) == 0;
 }
 
 std::error_code set_inheritable(int fd, bool on) noexcept {
-  const int flags = ::fcntl(fd, F_GETFD);
+  const int flags = counted(::fcntl, fd, F_GETFD);
   if (flags < 0) return last_error();
   const int wanted = on ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC);
-  if (::fcntl(fd, F_SETFD, wanted) < 0) return last_error();
+  if (counted(::fcntl, fd, F_SETFD, wanted) < 0) return last_error();
   return {};
 }
 
 result<socket_identity> identify(int fd) noexcept {
   int value = 0;
   socklen_t len = sizeof value;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &value, &len) != 0) return last_error();
+  if (counted(::getsockopt, fd, SOL_SOCKET, SO_TYPE, &value, &len) != 0) return last_error();
   const auto t = from_native_type(value);
   if (!t) return std::error_code(ESOCKTNOSUPPORT, std::system_category());
   native_address n;
   n.length = sizeof n.storage;
-  if (::getsockname(fd, n.get(), &n.length) != 0) return last_error();
+  if (counted(::getsockname, fd, n.get(), &n.length) != 0) return last_error();
   const auto f = from_native_family(n.storage.ss_family);
   if (!f) return std::error_code(EAFNOSUPPORT, std::system_category());
   int proto = 0;
 #if defined(SO_PROTOCOL)
   len = sizeof proto;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) != 0) proto = 0;
+  if (counted(::getsockopt, fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) != 0) proto = 0;
 #endif
   return socket_identity{*f, *t, proto};
 }
 
 std::error_code bind(int fd, const address& a) noexcept {
   const auto n = to_native(a);
-  if (::bind(fd, n.get(), n.length) != 0) return last_error();
+  if (counted(::bind, fd, n.get(), n.length) != 0) return last_error();
   return {};
 }
 
 std::error_code listen(int fd, int backlog) noexcept {
-  if (::listen(fd, backlog) != 0) return last_error();
+  if (counted(::listen, fd, backlog) != 0) return last_error();
   return {};
 }
 
@@ -313,7 +324,7 @@ int default_backlog() noexcept { return std::min(SOMAXCONN, 128); }
 
 std::error_code connect(int fd, const address& a, const wait_policy& w) noexcept {
   const auto n = to_native(a);
-  if (::connect(fd, n.get(), n.length) == 0) return {};
+  if (counted(::connect, fd, n.get(), n.length) == 0) return {};
   const int err = errno;
   // A connect interrupted by a signal goes on in the kernel: calling connect() again would give
   // EALREADY/EISCONN, so wait for it to finish and read its outcome from SO_ERROR (SIG-05).
@@ -323,7 +334,7 @@ std::error_code connect(int fd, const address& a, const wait_policy& w) noexcept
   if (auto ec = wait_ready(fd, POLLOUT, w)) return ec;
   int so_error = 0;
   socklen_t len = sizeof so_error;
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) return last_error();
+  if (counted(::getsockopt, fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) return last_error();
   if (so_error != 0) return {so_error, std::system_category()};
   return {};
 }
@@ -333,9 +344,9 @@ result<accepted> accept(int fd, family f, const wait_policy& w) noexcept {
   auto r = run_io(fd, POLLIN, w, [&] {
     n.length = sizeof n.storage;
 #if defined(__linux__) || defined(__FreeBSD__)
-    return ::accept4(fd, n.get(), &n.length, SOCK_CLOEXEC);
+    return counted(::accept4, fd, n.get(), &n.length, SOCK_CLOEXEC);
 #else
-    return ::accept(fd, n.get(), &n.length);
+    return counted(::accept, fd, n.get(), &n.length);
 #endif
   });
   if (!r) return r.error();
@@ -345,17 +356,17 @@ result<accepted> accept(int fd, family f, const wait_policy& w) noexcept {
 #endif
 #if defined(SO_NOSIGPIPE)
   const int one = 1;
-  ::setsockopt(conn, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+  counted(::setsockopt, conn, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
   auto peer = from_native(n, f);
   if (!peer) {
-    ::close(conn);
+    counted(::close, conn);
     return peer.error();
   }
   if (!*peer) {
     // Unnamed peers have an empty address of the listener's family.
     if (f == family::unix_domain) return accepted{conn, unix_address{}};
-    ::close(conn);
+    counted(::close, conn);
     return std::error_code(EAFNOSUPPORT, std::system_category());
   }
   return accepted{conn, std::move(**peer)};
@@ -363,39 +374,39 @@ result<accepted> accept(int fd, family f, const wait_policy& w) noexcept {
 
 std::error_code shutdown(int fd, shut how) noexcept {
   const int native = how == shut::rd ? SHUT_RD : how == shut::wr ? SHUT_WR : SHUT_RDWR;
-  if (::shutdown(fd, native) != 0) return last_error();
+  if (counted(::shutdown, fd, native) != 0) return last_error();
   return {};
 }
 
 result<address> getsockname(int fd, family f) noexcept {
   native_address n;
   n.length = sizeof n.storage;
-  if (::getsockname(fd, n.get(), &n.length) != 0) return last_error();
+  if (counted(::getsockname, fd, n.get(), &n.length) != 0) return last_error();
   return required(from_native(n, f));
 }
 
 result<address> getpeername(int fd, family f) noexcept {
   native_address n;
   n.length = sizeof n.storage;
-  if (::getpeername(fd, n.get(), &n.length) != 0) return last_error();
+  if (counted(::getpeername, fd, n.get(), &n.length) != 0) return last_error();
   return required(from_native(n, f));
 }
 
 result<std::size_t> send(int fd, std::span<const std::byte> data, int flags, const wait_policy& w) noexcept {
   return run_io(fd, POLLOUT, w,
-                [&] { return ::send(fd, data.data(), data.size(), flags | no_sigpipe_flag); });
+                [&] { return counted(::send, fd, data.data(), data.size(), flags | no_sigpipe_flag); });
 }
 
 result<std::size_t> sendto(int fd, std::span<const std::byte> data, const address& to, int flags,
                            const wait_policy& w) noexcept {
   const auto n = to_native(to);
   return run_io(fd, POLLOUT, w, [&] {
-    return ::sendto(fd, data.data(), data.size(), flags | no_sigpipe_flag, n.get(), n.length);
+    return counted(::sendto, fd, data.data(), data.size(), flags | no_sigpipe_flag, n.get(), n.length);
   });
 }
 
 result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags, const wait_policy& w) noexcept {
-  return run_io(fd, POLLIN, w, [&] { return ::recv(fd, buf.data(), buf.size(), flags); });
+  return run_io(fd, POLLIN, w, [&] { return counted(::recv, fd, buf.data(), buf.size(), flags); });
 }
 
 result<recvfrom_into_result> recvfrom(int fd, family f, std::span<std::byte> buf, int flags,
@@ -403,7 +414,7 @@ result<recvfrom_into_result> recvfrom(int fd, family f, std::span<std::byte> buf
   native_address n;
   auto r = run_io(fd, POLLIN, w, [&] {
     n.length = sizeof n.storage;
-    return ::recvfrom(fd, buf.data(), buf.size(), flags, n.get(), &n.length);
+    return counted(::recvfrom, fd, buf.data(), buf.size(), flags, n.get(), &n.length);
   });
   if (!r) return r.error();
   auto from = from_native(n, f);
@@ -445,7 +456,7 @@ std::pair<int, int> option_level_name(option opt) noexcept {
 
 std::error_code setsockopt(int fd, int level, int name, std::span<const std::byte> value) noexcept {
   if (name < 0) return {ENOPROTOOPT, std::system_category()};
-  if (::setsockopt(fd, level, name, value.data(), static_cast<socklen_t>(value.size())) != 0)
+  if (counted(::setsockopt, fd, level, name, value.data(), static_cast<socklen_t>(value.size())) != 0)
     return last_error();
   return {};
 }
@@ -453,7 +464,7 @@ std::error_code setsockopt(int fd, int level, int name, std::span<const std::byt
 result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte> buf) noexcept {
   if (name < 0) return std::error_code(ENOPROTOOPT, std::system_category());
   auto len = static_cast<socklen_t>(buf.size());
-  if (::getsockopt(fd, level, name, buf.data(), &len) != 0) return last_error();
+  if (counted(::getsockopt, fd, level, name, buf.data(), &len) != 0) return last_error();
   return static_cast<std::size_t>(len);
 }
 
@@ -537,11 +548,13 @@ result<std::vector<addrinfo>> getaddrinfo(const std::optional<std::string>& host
 
 result<std::string> gethostname() noexcept {
   char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return last_error();
+  if (counted(::gethostname, buf, sizeof buf - 1) != 0) return last_error();
   return std::string(buf);
 }
 
 }  // namespace sys
+
+std::uint64_t thread_syscalls() noexcept { return sys::calls_made; }
 
 const std::error_category& gai_category() noexcept {
   struct category final : std::error_category {

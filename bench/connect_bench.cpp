@@ -1,52 +1,66 @@
 // SPDX-License-Identifier: MIT
-// TCP connection rate: per iteration, a new socket connects, the peer accepts and closes it at
-// once, the client sees that close (EOF) and closes too. items_per_second = connections/s.
-#include <sys/time.h>
-
+// TCP connection rate: per operation, a new socket connects, the peer accepts and closes it at
+// once, the client sees that close (end of file) and closes too. items_per_second = connections/s.
 #include "families.hpp"
-#include "support/harness.hpp"
-#include "support/io.hpp"
+#include "support/loops.hpp"
+#include "support/twins.hpp"
 
 namespace socklab::bench {
 namespace {
 
 template <class Io>
-void connect_rate(benchmark::State& st) {
-  guarded(st, [&] {
+class connect_session final : public session {
+ public:
+  explicit connect_session(std::size_t /*size*/) {
     socket listener(family::inet, type::stream);
     listener.bind(ipv4_address::loopback());
     listener.listen(128);
-    const auto to = target::of(listener);
-    // The acceptor wakes every 20 ms so that it can notice the stop request.
-    const timeval poll_interval{0, 20000};
-    listener.setsockopt(SOL_SOCKET, SO_RCVTIMEO, std::as_bytes(std::span{&poll_interval, 1}));
-    auto peer = start_peer(std::move(listener), [](peer_context& ctx) {
-      for (;;) {
-        try {
-          Io::accept_and_close(ctx.sock);
-          ++ctx.result.messages;
-        } catch (const std::system_error& e) {
-          if (e.code() != std::errc::resource_unavailable_try_again || !ctx.stop_requested()) throw;
-          return;
-        }
-      }
-    });
-    for (int i = 0; i < 20; ++i) Io::connect_cycle(to);  // warm-up
-    for (auto _ : st) Io::connect_cycle(to);
-    peer.request_stop();
-    const auto r = peer.join(join_limit());
-    check_peer(r);
-    if (r.messages != 20 + static_cast<std::uint64_t>(st.iterations()))
-      throw std::runtime_error("the peer accepted " + std::to_string(r.messages) + " connections");
-    st.SetItemsProcessed(st.iterations());
-  });
-}
+    set_watchdog(listener.fileno());  // an idle acceptor wakes now and then to see whether to stop
+    to_ = target::of(listener);
+    peer_.emplace(
+        start_peer(std::move(listener), [](peer_context& ctx) { accept_connections<Io>(ctx.sock, ctx); }));
+  }
+
+  sample measure(std::uint64_t n) override {
+    peer_->expect_messages(accepted_ += n);
+    const auto c0 = thread_cost::now();
+    const auto t0 = clock::now();
+    connect_cycles<Io>(to_, count{n});
+    const auto t1 = clock::now();
+    const auto c1 = thread_cost::now();
+    const auto seen = peer_->acknowledged(current().watchdog);
+    if (seen.messages != accepted_)
+      throw std::runtime_error("the peer accepted " + std::to_string(seen.messages) + " of " +
+                               std::to_string(accepted_) + " connections");
+    sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
+    last_ = seen;
+    s.counters = {{"items_per_second", static_cast<double>(n) / s.seconds}};
+    return s;
+  }
+
+  std::string finish() override {
+    peer_->request_stop();
+    try {
+      via_socklab::connect_cycle(to_);  // wakes the acceptor, which then sees the request
+    } catch (const std::exception&) {
+      // a peer that died accepts nothing: join() says what became of it
+    }
+    return peer_->join(join_limit());
+  }
+
+ private:
+  target to_;
+  std::optional<peer_runner> peer_;
+  std::uint64_t accepted_ = 0;
+  peer_report last_;
+};
 
 }  // namespace
 
-void register_connect_benchmarks(profile) {
-  register_one("tcp_connect/socklab", "tcp_connect/socklab", connect_rate<via_socklab>);
-  register_one("tcp_connect/raw", "tcp_connect/raw", connect_rate<via_posix>);
+std::vector<bench_case> connect_cases(profile /*p*/) {
+  std::vector<bench_case> out;
+  add_twins<connect_session>(out, "tcp_connect", "items_per_second", {});
+  return out;
 }
 
 }  // namespace socklab::bench

@@ -1,75 +1,97 @@
 // SPDX-License-Identifier: MIT
-// Datagram throughput (UDP and AF_UNIX): the measuring thread sends as fast as sendto allows; the
-// peer counts what arrives. Reported: sender rate (bytes_per_second, items_per_second = datagrams),
-// receiver rate and loss ratio, since on loopback UDP the receiver, not the wire, drops.
-#include <sys/time.h>
+// Datagram throughput (UDP and AF_UNIX): the measuring thread sends as fast as the kernel takes
+// datagrams; the peer counts what arrives. On loopback the receiver, not the wire, drops, so every
+// row carries the sender's rate (bytes_per_second, items_per_second: the headline, as iperf3 -b 0
+// reports it), the receiver's (recv_bytes_per_second) and the loss between them.
+//   udp_stream, unix_dgram: a connected socket and send(), as iperf3 sends; no route lookup or
+//                           address copy per datagram.
+//   udp_sendto:             an unconnected socket, sendto() with the address each time and
+//                           recvfrom() at the receiver: what Python's UDP servers and clients do.
+// A repetition ends with a marker datagram (resent until acknowledged: it may be dropped too).
+#include <algorithm>
 
 #include "families.hpp"
-#include "support/harness.hpp"
-#include "support/io.hpp"
+#include "support/loops.hpp"
+#include "support/twins.hpp"
 
 namespace socklab::bench {
 namespace {
 
+enum class addressing { connected, unconnected };
+
 template <class Io>
-void dgram_throughput(benchmark::State& st, family f) {
-  guarded(st, [&] {
-    const auto size = static_cast<std::size_t>(st.range(0));
-    auto pair = dgram_pair(f);
-    // The receiver has no EOF: it wakes every 20 ms to see whether it was told to stop.
-    const timeval poll_interval{0, 20000};
-    pair.far.setsockopt(SOL_SOCKET, SO_RCVTIMEO, std::as_bytes(std::span{&poll_interval, 1}));
-    auto peer = start_peer(std::move(pair.far), [size](peer_context& ctx) {
-      buffer buf(size + 1);
-      auto& r = ctx.result;
-      clock::time_point first{}, last{};
-      auto silent_since = clock::now();
-      for (;;) {
-        try {
-          const auto n = Io::recv_from(ctx.sock, buf);
-          if (r.messages == 0) first = clock::now();
-          ++r.messages;
-          r.bytes += n;
-          last = silent_since = clock::now();
-        } catch (const std::system_error& e) {
-          if (!timed_out(e)) throw;  // SO_RCVTIMEO: time to look for a stop request
-          if (ctx.stop_requested()) break;
-          if (clock::now() - silent_since > current().watchdog)
-            throw std::runtime_error("no datagram and no stop");
-        }
-      }
-      r.seconds = seconds_between(first, last);
-    });
-    const auto msg = pattern(size);
-    constexpr std::uint64_t warm = 64;
-    for (std::uint64_t i = 0; i < warm; ++i) Io::send_to(pair.near, msg, pair.far_target);
-    for (auto _ : st) Io::send_to(pair.near, msg, pair.far_target);
-    const auto sent = warm + static_cast<std::uint64_t>(st.iterations());
-    peer.request_stop();
-    const auto r = peer.join(join_limit());
-    check_peer(r);
-    if (r.messages > sent) throw std::runtime_error("receiver counted more datagrams than were sent");
-    // Some loss is the measurement; none arriving at all means the receiver is stalled or gone.
-    if (r.messages == 0)
-      throw std::runtime_error("the receiver got none of " + std::to_string(sent) + " datagrams");
-    st.SetBytesProcessed(st.iterations() * static_cast<std::int64_t>(size));
-    st.SetItemsProcessed(st.iterations());
-    st.counters["loss_ratio"] = 1.0 - static_cast<double>(r.messages) / static_cast<double>(sent);
-    if (r.seconds > 0) st.counters["recv_bytes_per_second"] = static_cast<double>(r.bytes) / r.seconds;
-  });
-}
+class dgram_session final : public session {
+ public:
+  dgram_session(std::size_t size, family f, addressing a)
+      : size_(size), msg_(pattern(size)), unconnected_(a == addressing::unconnected) {
+    auto pair = dgram_pair(f, !unconnected_);
+    near_ = std::move(pair.near);
+    to_ = pair.far_target;
+    const bool from = unconnected_;
+    peer_.emplace(start_peer(std::move(pair.far), [size, from](peer_context& ctx) {
+      buffer buf(std::max<std::size_t>(size + 1, 16));  // room for a marker, and to see oversized data
+      receive_datagrams<Io>(ctx.sock, buf, size, from, ctx);
+    }));
+  }
+
+  sample measure(std::uint64_t n) override {
+    const auto marker = peer_->expect_marker(size_);
+    const auto c0 = thread_cost::now();
+    const auto t0 = clock::now();
+    const auto sent = send_datagrams<Io>(near_, msg_, unconnected_ ? &to_ : nullptr, count{n});
+    const auto t_sent = clock::now();
+    const auto c1 = thread_cost::now();
+    const auto seen = peer_->acknowledged(current().watchdog, [&] { send_marker(marker); });
+    const auto t1 = clock::now();
+    const auto received = seen.messages - last_.messages;
+    if (received > sent) throw std::runtime_error("the receiver counted more datagrams than were sent");
+    sample s{n, seconds_between(t0, t_sent), c1 - c0, seen.cost - last_.cost, {}, -1};
+    last_ = seen;
+    const double secs = s.seconds;
+    s.counters = {
+        {"bytes_per_second", static_cast<double>(sent * size_) / secs},
+        {"items_per_second", static_cast<double>(sent) / secs},
+        {"recv_bytes_per_second", static_cast<double>(received * size_) / seconds_between(t0, t1)},
+        {"loss_ratio", sent ? 1.0 - static_cast<double>(received) / static_cast<double>(sent) : 1.0}};
+    return s;
+  }
+
+  std::string finish() override {
+    const auto stop = marker_datagram(0, size_);
+    return peer_->join(join_limit(), [&] { send_marker(stop); });
+  }
+
+ private:
+  // Not measured: plain calls whose failure (a full queue) only means "send it again".
+  void send_marker(const std::vector<std::byte>& m) {
+    (void)(unconnected_ ? near_.try_sendto(m, to_.addr) : near_.try_send(m));
+  }
+
+  std::size_t size_;
+  buffer msg_;
+  bool unconnected_;
+  socket near_;
+  target to_;
+  std::optional<peer_runner> peer_;
+  peer_report last_;
+};
 
 }  // namespace
 
-void register_dgram_benchmarks(profile p) {
+std::vector<bench_case> dgram_cases(profile p) {
   const bool quick = p == profile::quick;
-  const std::vector<std::int64_t> udp = quick ? std::vector<std::int64_t>{64, 1472, 32768}
-                                              : std::vector<std::int64_t>{64, 512, 1472, 8192, 32768, 65507};
-  const std::vector<std::int64_t> unix_sizes =
-      quick ? std::vector<std::int64_t>{64, 8192} : std::vector<std::int64_t>{64, 1472, 8192, 32768};
-  const auto fn = [](auto io, benchmark::State& st, family f) { dgram_throughput<decltype(io)>(st, f); };
-  register_twins("udp_stream", fn, udp, family::inet);
-  register_twins("unix_dgram", fn, unix_sizes, family::unix_domain);
+  const auto udp = quick ? std::vector<std::int64_t>{64, 1472, 32768}
+                         : std::vector<std::int64_t>{64, 512, 1472, 8192, 32768, 65507};
+  std::vector<bench_case> out;
+  add_twins<dgram_session>(out, "udp_stream", "bytes_per_second", udp, family::inet, addressing::connected);
+  add_twins<dgram_session>(out, "udp_sendto", "bytes_per_second",
+                           quick ? std::vector<std::int64_t>{1472} : std::vector<std::int64_t>{64, 1472},
+                           family::inet, addressing::unconnected);
+  add_twins<dgram_session>(
+      out, "unix_dgram", "bytes_per_second",
+      quick ? std::vector<std::int64_t>{64, 8192} : std::vector<std::int64_t>{64, 1472, 8192, 32768},
+      family::unix_domain, addressing::connected);
+  return out;
 }
 
 }  // namespace socklab::bench

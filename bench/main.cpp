@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
-// socklab-bench: Google Benchmark loopback families, each through socklab and through raw POSIX.
-// Unlike Google Benchmark itself, it exits non-zero when a benchmark fails or nothing matched.
-#include <benchmark/benchmark.h>
+// socklab-bench: loopback benchmarks, each through socklab and through raw POSIX calls, scheduled
+// by socklab's own engine (adaptive, interleaved repetitions on persistent connections) and written
+// in Google Benchmark's JSON shape. Exits 1 when a benchmark failed, 2 on bad input or when the
+// filter matched nothing.
 #include <sys/socket.h>
 
 #include <csignal>
-#include <cstdio>
-#include <fstream>
+#include <cstdlib>
 #include <iostream>
-#include <iterator>
-#include <map>
-#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
 
+#include "engine/output.hpp"
+#include "engine/scheduler.hpp"
 #include "families.hpp"
-#include "overhead.hpp"
 #include "remote/client.hpp"
 #include "remote/server.hpp"
 #include "run_context.hpp"
@@ -22,52 +22,111 @@
 namespace socklab::bench {
 namespace {
 
-// Counts failed runs while printing as usual, so that main can turn them into an exit status.
-class checking_reporter : public benchmark::ConsoleReporter {
- public:
-  // Colour only on a terminal: a custom display reporter does not get --benchmark_color applied.
-  checking_reporter() : ConsoleReporter(::isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs)
-      if (r.error_occurred) ++errors;
-    ConsoleReporter::ReportRuns(runs);
-  }
-  int errors = 0;
-};
-
-std::vector<std::string> profile_defaults(profile p) {
-  if (p == profile::quick)
-    return {"--benchmark_min_time=0.05", "--benchmark_repetitions=3",
-            "--benchmark_enable_random_interleaving=true"};
-  return {"--benchmark_min_time=0.5", "--benchmark_repetitions=6",
-          "--benchmark_enable_random_interleaving=true"};
+schedule schedule_of(const options& o) {
+  const bool quick = o.sweep == profile::quick;
+  schedule s;
+  s.rep_seconds = o.rep_seconds.value_or(quick ? 0.1 : 0.25);
+  s.min_reps = o.min_reps.value_or(8);
+  s.max_reps = o.max_reps.value_or(quick ? 30 : 40);
+  if (o.fixed_repetitions) s.min_reps = s.max_reps = *o.fixed_repetitions;
+  s.min_reps = std::min(s.min_reps, s.max_reps);
+  s.target = o.target.value_or(0.03);
+  s.budget_s = o.budget_s.value_or(quick ? 5 : 15);
+  s.warmup_max_s = o.warmup_max_s.value_or(quick ? 0.4 : 1.0);
+  s.rotate = o.rotate.value_or(4);
+  s.seed = o.seed ? *o.seed : std::random_device{}() & 0x7fffffff;
+  return s;
 }
 
-// The run's context as Google Benchmark custom context (strings only), without the keys that
-// Google Benchmark writes itself.
-void add_context(const options& o) {
-  auto ctx = harness::run_context();
-  for (const char* own : {"date", "host_name", "num_cpus"}) ctx.erase(own);
-  for (const auto& [key, value] : ctx.items()) {
+// The run's context in Google Benchmark's style (strings, sysctls flattened), with socklab's keys.
+nlohmann::json context_of(const options& o) {
+  nlohmann::json ctx;
+  const auto machine = harness::run_context();
+  for (const auto& [key, value] : machine.items()) {
     if (key == "sysctls") {
-      for (const auto& [name, v] : value.items())
-        benchmark::AddCustomContext("sysctl." + name, v.get<std::string>());
+      for (const auto& [name, v] : value.items()) ctx["sysctl." + name] = v;
     } else {
-      benchmark::AddCustomContext(key, value.is_string() ? value.get<std::string>() : value.dump());
+      ctx[key] = value;
     }
   }
-  benchmark::AddCustomContext("placement", to_string(o.where));
-  benchmark::AddCustomContext("placement_effective", plan().effective);
-  benchmark::AddCustomContext("peer_mode", to_string(o.peer));
-  benchmark::AddCustomContext("profile", o.sweep == profile::quick ? "quick" : "full");
+  double load[3] = {0, 0, 0};
+  if (::getloadavg(load, 3) == 3) ctx["load_avg"] = {load[0], load[1], load[2]};
+  ctx["executable"] = "socklab-bench";
+  ctx["placement"] = to_string(o.where);
+  ctx["placement_effective"] = plan().effective;
+  ctx["peer_mode"] = to_string(o.peer);
+  ctx["profile"] = o.sweep == profile::quick ? "quick" : "full";
   socket probe(family::inet, type::stream);
   apply_socket_options(probe);
-  benchmark::AddCustomContext("tcp_congestion", tcp_congestion_of(probe));
-  benchmark::AddCustomContext("sndbuf", o.sndbuf ? std::to_string(*o.sndbuf) : "auto");
-  benchmark::AddCustomContext("rcvbuf", o.rcvbuf ? std::to_string(*o.rcvbuf) : "auto");
-  benchmark::AddCustomContext("tcp_nodelay_pingpong", o.nodelay ? "1" : "0");
-  benchmark::AddCustomContext("verify", o.verify ? "1" : "0");
-  benchmark::AddCustomContext("path", "loopback");
+  ctx["tcp_congestion"] = tcp_congestion_of(probe);
+  ctx["sndbuf"] = o.sndbuf ? std::to_string(*o.sndbuf) : "auto";
+  ctx["rcvbuf"] = o.rcvbuf ? std::to_string(*o.rcvbuf) : "auto";
+  ctx["tcp_nodelay_pingpong"] = o.nodelay ? "1" : "0";
+  ctx["verify"] = o.verify ? "1" : "0";
+  ctx["path"] = "loopback";
+  if (!o.plant_family.empty())
+    ctx["planted_slowdown"] =
+        o.plant_family + ":" + std::to_string(static_cast<int>(o.plant_fraction * 100 + 0.5));
+  return ctx;
+}
+
+std::vector<bench_case> cases_for(const options& o) {
+  std::vector<bench_case> all;
+  for (auto&& family :
+       {stream_cases(o.sweep), dgram_cases(o.sweep), pingpong_cases(o.sweep), connect_cases(o.sweep)})
+    all.insert(all.end(), family.begin(), family.end());
+  const std::regex pattern(o.filter, std::regex::ECMAScript);
+  std::vector<bench_case> chosen;
+  for (auto& c : all)
+    if (std::regex_search(c.id.name(), pattern)) chosen.push_back(std::move(c));
+  return chosen;
+}
+
+int run_local(const options& o) {
+  set_current(o);
+  std::vector<bench_case> cases;
+  try {
+    cases = cases_for(o);
+  } catch (const std::regex_error& e) {
+    std::cerr << "socklab-bench: --filter=" << o.filter << ": not a regular expression (" << e.what()
+              << ")\n";
+    return 2;
+  }
+  if (o.list) {
+    for (const auto& c : cases) std::cout << c.id.name() << '\n';
+    return 0;
+  }
+  if (cases.empty()) {
+    std::cerr << "socklab-bench: no benchmark matched the filter\n";
+    return 2;
+  }
+  if (plan().main_cpu) pin_current_thread(*plan().main_cpu);
+#if !defined(MSG_NOSIGNAL)
+  std::signal(SIGPIPE, SIG_IGN);  // the raw twin has no per-call flag there (socklab sets SO_NOSIGPIPE)
+#endif
+  const auto s = schedule_of(o);
+  auto context = context_of(o);
+  std::cerr << "socklab-bench: " << cases.size() << " benchmarks, " << s.rep_seconds << " s repetitions, "
+            << s.min_reps << "-" << s.max_reps << " each (seed " << s.seed << ")\n";
+  const auto results =
+      run_schedule(cases, s, [](const std::string& line) { std::cerr << "socklab-bench: " << line << '\n'; });
+  const auto doc = results_document(std::move(context), results, s, o.overhead_threshold);
+  print_results(std::cout, doc);
+  if (!o.out.empty()) {
+    try {
+      harness::write_file_atomically(o.out, doc.dump(1) + "\n");
+    } catch (const std::exception& e) {
+      std::cerr << "socklab-bench: cannot write " << o.out << ": " << e.what() << '\n';
+      return 2;
+    }
+  }
+  const auto failed =
+      std::count_if(results.begin(), results.end(), [](const case_result& r) { return !r.error.empty(); });
+  if (failed > 0) {
+    std::cerr << "socklab-bench: " << failed << " benchmark(s) failed\n";
+    return 1;
+  }
+  return 0;
 }
 
 int run(int argc, char** argv) {
@@ -78,9 +137,10 @@ int run(int argc, char** argv) {
     std::cerr << "socklab-bench: " << e.what() << '\n';
     return 2;
   }
-  for (int i = 1; i < argc; ++i)
-    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h")
-      std::cout << usage() << '\n';
+  if (o.help) {
+    std::cout << usage();
+    return 0;
+  }
   if (o.serve && !o.remote.empty()) {
     std::cerr << "socklab-bench: --serve and --peer=HOST:PORT are the two ends: give one\n";
     return 2;
@@ -95,7 +155,7 @@ int run(int argc, char** argv) {
   if (!o.remote.empty()) {
     remote::client_options c;
     c.server = o.remote;
-    c.repetitions = o.repetitions;
+    c.repetitions = o.fixed_repetitions.value_or(3);
     c.out = o.out;
     try {
       c.tests = o.tests.empty() ? remote::default_tests(o.sweep == profile::quick, o.duration_s, o.rate_bps)
@@ -106,64 +166,7 @@ int run(int argc, char** argv) {
     }
     return remote::run_client(c);
   }
-  set_current(o);
-  if (plan().main_cpu) pin_current_thread(*plan().main_cpu);
-#if !defined(MSG_NOSIGNAL)
-  std::signal(SIGPIPE, SIG_IGN);  // the raw twin has no per-call flag there (socklab sets SO_NOSIGPIPE)
-#endif
-
-  // Profile defaults first, so that the user's own --benchmark_* flags override them.
-  std::vector<std::string> args{argv[0]};
-  for (auto& d : profile_defaults(o.sweep)) args.push_back(d);
-  const std::string raw_json = o.out.empty() ? "" : o.out + ".gbench.tmp";
-  if (!raw_json.empty()) {
-    args.push_back("--benchmark_out=" + raw_json);
-    args.push_back("--benchmark_out_format=json");
-  }
-  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-  std::vector<char*> gb_argv;
-  gb_argv.reserve(args.size() + 1);
-  for (auto& a : args) gb_argv.push_back(a.data());
-  gb_argv.push_back(nullptr);
-  int gb_argc = static_cast<int>(args.size());
-  benchmark::Initialize(&gb_argc, gb_argv.data());
-  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
-
-  add_context(o);
-  register_stream_benchmarks(o.sweep);
-  register_dgram_benchmarks(o.sweep);
-  register_pingpong_benchmarks(o.sweep);
-  register_connect_benchmarks(o.sweep);
-
-  checking_reporter display;
-  const auto ran = benchmark::RunSpecifiedBenchmarks(&display);
-  benchmark::Shutdown();
-  if (ran == 0) {
-    (void)std::remove(raw_json.c_str());  // best effort: the error that follows is what matters
-    std::cerr << "socklab-bench: no benchmark matched the filter\n";
-    return 2;
-  }
-  if (!raw_json.empty()) {
-    try {
-      std::ifstream in(raw_json);
-      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      in.close();
-      auto doc = parse_gbench_json(text);
-      doc["socklab"] = {{"schema_version", 1}, {"overhead", overhead_table(doc)}};
-      harness::write_file_atomically(o.out, doc.dump(2) + "\n");
-      (void)std::remove(raw_json.c_str());  // its content now lives in o.out
-      print_overhead(std::cout, doc["socklab"]["overhead"]);
-    } catch (const std::exception& e) {
-      (void)std::remove(raw_json.c_str());  // best effort: the error that follows is what matters
-      std::cerr << "socklab-bench: cannot write " << o.out << ": " << e.what() << '\n';
-      return 2;
-    }
-  }
-  if (display.errors > 0) {
-    std::cerr << "socklab-bench: " << display.errors << " benchmark run(s) reported an error\n";
-    return 1;
-  }
-  return 0;
+  return run_local(o);
 }
 
 }  // namespace

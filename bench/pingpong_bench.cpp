@@ -1,109 +1,97 @@
 // SPDX-License-Identifier: MIT
 // Request/response latency (TCP, UDP, AF_UNIX stream): one `size`-byte message out, the same back,
-// one round trip per iteration. Every round trip's duration goes into a histogram, and the
-// percentiles come from it (never from means): p50, p90, p99, p99.9, max, in microseconds.
-#include <sys/time.h>
+// one round trip per operation, on one connection for the whole benchmark. Every round trip's
+// duration goes into a histogram per repetition, and the percentiles come from it (never from
+// means): p50, p90, p99, p99.9, max, in microseconds; p50 is the headline.
+#include <algorithm>
 
 #include "families.hpp"
-#include "support/harness.hpp"
-#include "support/histogram.hpp"
-#include "support/io.hpp"
+#include "support/loops.hpp"
+#include "support/twins.hpp"
 
 namespace socklab::bench {
 namespace {
 
-// Reads exactly buf.size() bytes from a stream (the echo may come back in pieces).
 template <class Io>
-void recv_exact(socket& s, std::span<std::byte> buf) {
-  for (std::size_t got = 0; got < buf.size();) {
-    const auto n = Io::recv_some(s, buf.subspan(got));
-    if (n == 0) throw std::runtime_error("peer closed mid-message");
-    got += n;
+class pingpong_session final : public session {
+ public:
+  pingpong_session(std::size_t size, family f, type t)
+      : size_(size), type_(t), msg_(pattern(size)), reply_(size) {
+    auto pair = t == type::stream ? stream_pair(f, current().nodelay) : dgram_pair(f, /*connected=*/true);
+    near_ = std::move(pair.near);
+    peer_.emplace(start_peer(std::move(pair.far), [size, t](peer_context& ctx) {
+      buffer buf(std::max<std::size_t>(size + 1, 16));
+      if (t == type::stream)
+        echo_stream<Io>(ctx.sock, buf, ctx);
+      else
+        echo_datagrams<Io>(ctx.sock, buf, size, ctx);
+    }));
   }
-}
 
-template <class Io>
-void round_trip(socket& s, type t, std::span<const std::byte> msg, std::span<std::byte> reply,
-                const target& to) {
-  if (t == type::stream) {
-    Io::send_all(s, msg);
-    recv_exact<Io>(s, reply);
-  } else {
-    Io::send_to(s, msg, to);
-    if (Io::recv_from(s, reply) != msg.size()) throw std::runtime_error("echoed datagram has the wrong size");
-  }
-}
-
-template <class Io>
-peer_body echo_body(type t, std::size_t size, target back) {
-  return [t, size, back](peer_context& ctx) {
-    buffer buf(size + 1);
-    if (t == type::stream) {
-      for (std::size_t n = Io::recv_some(ctx.sock, buf); n != 0; n = Io::recv_some(ctx.sock, buf)) {
-        Io::send_all(ctx.sock, std::span(buf).first(n));
-        ctx.result.bytes += n;
-      }
-      return;
+  sample measure(std::uint64_t n) override {
+    if (type_ == type::stream) {
+      peer_->expect_bytes(done_ += n * size_);
+    } else {
+      peer_->expect_messages(done_ += n);
     }
-    for (;;) {
-      try {
-        const auto n = Io::recv_from(ctx.sock, buf);
-        Io::send_to(ctx.sock, std::span(buf).first(n), back);
-        ++ctx.result.messages;
-      } catch (const std::system_error& e) {
-        if (e.code() != std::errc::resource_unavailable_try_again || !ctx.stop_requested()) throw;
-        return;
-      }
-    }
-  };
-}
-
-template <class Io>
-void pingpong(benchmark::State& st, family f, type t) {
-  guarded(st, [&] {
-    const auto size = static_cast<std::size_t>(st.range(0));
-    auto pair = t == type::stream ? stream_pair(f, current().nodelay) : dgram_pair(f);
-    if (t == type::dgram) {
-      // The echo wakes every 20 ms so that it can notice the stop request.
-      const timeval poll_interval{0, 20000};
-      pair.far.setsockopt(SOL_SOCKET, SO_RCVTIMEO, std::as_bytes(std::span{&poll_interval, 1}));
-    }
-    auto peer = start_peer(std::move(pair.far), echo_body<Io>(t, size, pair.near_target));
-    const auto msg = pattern(size);
-    buffer reply(size);
-    for (int i = 0; i < 100; ++i) round_trip<Io>(pair.near, t, msg, reply, pair.far_target);  // warm-up
     latency_histogram h;
-    for (auto _ : st) {
-      const auto t0 = clock::now();
-      round_trip<Io>(pair.near, t, msg, reply, pair.far_target);
-      h.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(clock::now() - t0).count()));
-    }
-    if (reply != msg) throw std::runtime_error("the echo changed the message");
-    if (t == type::stream) pair.near.shutdown(shut::wr);
-    peer.request_stop();
-    check_peer(peer.join(join_limit()));
-    st.SetItemsProcessed(st.iterations());  // items_per_second = round trips per second
+    const auto c0 = thread_cost::now();
+    const auto t0 = clock::now();
+    round_trips<Io>(near_, type_, msg_, reply_, h, /*tolerate_loss=*/false, count{n});
+    const auto t1 = clock::now();
+    const auto c1 = thread_cost::now();
+    const auto seen = peer_->acknowledged(current().watchdog);
+    if (reply_ != msg_) throw std::runtime_error("the echo changed the message");
+    sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
+    last_ = seen;
     const auto us = [&](double q) { return static_cast<double>(h.quantile(q)) / 1000.0; };
-    st.counters["p50_us"] = us(0.50);
-    st.counters["p90_us"] = us(0.90);
-    st.counters["p99_us"] = us(0.99);
-    st.counters["p999_us"] = us(0.999);
-    st.counters["max_us"] = static_cast<double>(h.max()) / 1000.0;
-  });
-}
+    s.counters = {{"items_per_second", static_cast<double>(n) / s.seconds},
+                  {"p50_us", us(0.50)},
+                  {"p90_us", us(0.90)},
+                  {"p99_us", us(0.99)},
+                  {"p999_us", us(0.999)},
+                  {"max_us", static_cast<double>(h.max()) / 1000.0}};
+    return s;
+  }
+
+  std::string finish() override {
+    if (type_ == type::stream) {
+      try {
+        near_.shutdown(shut::wr);
+      } catch (const std::exception&) {
+        // a peer that died has closed already: join() says what became of it
+      }
+      return peer_->join(join_limit());
+    }
+    const auto stop = marker_datagram(0, size_);
+    return peer_->join(join_limit(), [&] { (void)near_.try_send(stop); });
+  }
+
+ private:
+  std::size_t size_;
+  type type_;
+  buffer msg_;
+  buffer reply_;
+  socket near_;
+  std::optional<peer_runner> peer_;
+  std::uint64_t done_ = 0;  // bytes (stream) or messages (datagram) echoed in all
+  peer_report last_;
+};
 
 }  // namespace
 
-void register_pingpong_benchmarks(profile p) {
+std::vector<bench_case> pingpong_cases(profile p) {
   const bool quick = p == profile::quick;
-  const std::vector<std::int64_t> stream_sizes =
+  const auto stream_sizes =
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65536};
-  const std::vector<std::int64_t> udp_sizes =
+  const auto udp_sizes =
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65507};
-  const auto fn = [](auto io, benchmark::State& st, family f, type t) { pingpong<decltype(io)>(st, f, t); };
-  register_twins("tcp_pingpong", fn, stream_sizes, family::inet, type::stream);
-  register_twins("udp_pingpong", fn, udp_sizes, family::inet, type::dgram);
-  register_twins("unix_pingpong", fn, stream_sizes, family::unix_domain, type::stream);
+  std::vector<bench_case> out;
+  add_twins<pingpong_session>(out, "tcp_pingpong", "p50_us", stream_sizes, family::inet, type::stream);
+  add_twins<pingpong_session>(out, "udp_pingpong", "p50_us", udp_sizes, family::inet, type::dgram);
+  add_twins<pingpong_session>(out, "unix_pingpong", "p50_us", stream_sizes, family::unix_domain,
+                              type::stream);
+  return out;
 }
 
 }  // namespace socklab::bench

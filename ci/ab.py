@@ -38,8 +38,8 @@ import gate  # noqa: E402
 
 # One representative size per family, socklab twins only: the raw POSIX twins measure the machine,
 # which a change to socklab cannot slow, and gating them would only double the comparisons.
-QUICK_FILTER = ("^(tcp_stream/socklab/(4096|65536)|udp_stream/socklab/1472|unix_stream/socklab/65536|"
-                "(tcp|udp|unix)_pingpong/socklab/1|tcp_connect/socklab)/")
+QUICK_FILTER = ("^(tcp_stream/socklab/size:(4096|65536)|udp_stream/socklab/size:1472|unix_stream/socklab/size:65536|"
+                "(tcp|udp|unix)_pingpong/socklab/size:1|tcp_connect/socklab)$")
 EXTRA_BATCH = 8  # rounds added at a time for benchmarks that look worse but are not settled
 # A real slowdown of twice the threshold read as little as -3 % after 12 rounds (1 run in 9): half
 # the threshold is suspicious enough to measure more.
@@ -99,32 +99,35 @@ def bench(binary, args, extra):
 
 
 def benchmark_names(binary, args):
-    names = bench(binary, args, [f"--benchmark_filter={args.filter}", "--benchmark_list_tests=true"]).split()
+    names = bench(binary, args, [f"--filter={args.filter}", "--list"]).split()
     if not names:
         raise ABError(f"no benchmark matches --filter {args.filter!r}")
     return names
 
 
 def run_one(binary, name, out, args, plant=None):
-    extra = [f"--benchmark_filter=^{re.escape(name)}$", f"--benchmark_repetitions={args.repetitions}",
-             f"--benchmark_min_time={args.min_time}", f"--out={out}"]
+    extra = [f"--filter=^{re.escape(name)}$", f"--repetitions={args.repetitions}", f"--rep-time={args.min_time}",
+             f"--out={out}"]
     bench(binary, args, extra + ([f"--plant-slowdown={plant}"] if plant else []))
     if not out.exists():
         raise ABError(f"{binary} wrote no results for {name}")
 
 
 def pool(files, dest):
-    """One Google Benchmark JSON holding every round's repetitions, renumbered."""
+    """One bench.json holding every round's repetitions, renumbered; `files` are (A/B round, path)."""
     merged, index = None, {}
-    for f in files:
+    for r, f in files:
         doc = json.loads(f.read_text())
         if merged is None:
-            merged = {"context": doc["context"], "benchmarks": [], "socklab": {"ab_runs": len(files)}}
+            merged = {"context": doc["context"], "benchmarks": [],
+                      "socklab": {"schema_version": doc.get("socklab", {}).get("schema_version", 1),
+                                  "ab_runs": len(files)}}
         for row in doc["benchmarks"]:
             if row.get("run_type", "iteration") != "iteration":
                 continue
             name = row.get("run_name", row["name"])
             row["repetition_index"] = index.get(name, 0)
+            row["round"] = r  # benchmarks of one A/B round ran seconds apart: they pair
             index[name] = row["repetition_index"] + 1
             merged["benchmarks"].append(row)
     for row in merged["benchmarks"]:
@@ -158,7 +161,7 @@ def main(argv=None):
     p.add_argument("--budget", type=float, default=240,
                    help="seconds of measuring after which no extra rounds start (default 240)")
     p.add_argument("--repetitions", type=int, default=1, help="repetitions per benchmark per round (default 1)")
-    p.add_argument("--min-time", type=float, default=0.1, help="Google Benchmark min time per repetition (s)")
+    p.add_argument("--min-time", type=float, default=0.1, help="length of one repetition (s)")
     p.add_argument("--placement", default="same-cpu", choices=("same-cpu", "cross-cpu", "unpinned"),
                    help="where the measuring thread and its peer run, both sides (default same-cpu: steadiest)")
     p.add_argument("--filter", default=None, help="benchmark regex (default: all quick-profile benchmarks; "
@@ -203,7 +206,7 @@ def main(argv=None):
                         f = rounds / f"{side}-{r}-{i}.json"
                         run_one(base_bin if side == "base" else cur_bin, name, f, args,
                                 args.plant_slowdown if side == "current" else None)
-                        files[side].append(f)
+                        files[side].append((r, f))
             pool(files["base"], out / "base.json")
             pool(files["current"], out / "current.json")
 

@@ -6,6 +6,10 @@ Mann-Whitney U test on the per-repetition samples, Holm-corrected over the compa
 direction on its own), AND a minimum change of the medians (the threshold, raised for noisy rows
 to 3 standard errors of the baseline's median, estimated from its MAD). Too few repetitions to
 ever reach significance is "insufficient", never a pass.
+A socklab row whose raw POSIX twin ran in the same rounds of both runs is gated on its ratio to
+that twin, round by round: runs minutes apart on a shared machine drift by 20 % and more, and the
+twin drifts with it, while a change to socklab moves socklab alone. When socklab moved and the ratio
+did not, the verdict is "machine-changed": the machine moved, not the code (it does not fail).
 A benchmark that errored, or that the baseline has and the current run lacks, fails.
 Conformance: a behaviour that passed and now fails (or vanished) fails; newly skipped behaviours
 and changed observed values are listed.
@@ -23,7 +27,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
 from results import InputError, comparable, higher_is_better, load, write_atomically  # noqa: E402
-from results import BenchRun, ConformanceRun  # noqa: E402
+from results import BenchRun, ConformanceRun, bench_name  # noqa: E402
 
 PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
 # The standard error of a median is about 1.2533 sigma / sqrt(n), and sigma about 1.4826 MAD.
@@ -83,8 +87,60 @@ def gated_metrics(bench):
     return metrics
 
 
+def ratios(run, b, metric):
+    """socklab ÷ raw of `metric`, round by round, for socklab row `b` of `run`; None without a twin
+    measured in the same rounds."""
+    twin = run.benchmarks.get(bench_name(b.family, "raw", b.size))
+    if b.impl != "socklab" or twin is None or twin.errors:
+        return None
+    ours, theirs = b.by_round(metric), twin.by_round(metric)
+    shared = sorted(set(ours) & set(theirs))
+    return [ours[r] / theirs[r] for r in shared if theirs[r]] or None
+
+
+def judge(row, xb, xc, metric, threshold, args):
+    """Fills `row` with the comparison of samples xb (baseline) and xc (current) of a metric and
+    returns the rank tests to Holm-correct: (row, worse, p_worse, p_better, p_min), or None when the
+    row is settled without a test (too few repetitions)."""
+    mb, mc = statistics.median(xb), statistics.median(xc)
+    better_up = higher_is_better(metric)
+    change = (mc - mb) / mb if mb else math.nan  # signed: + means the number went up
+    worse = -change if better_up else change
+    # Three standard errors of the baseline median: the floor shrinks as repetitions accumulate, so
+    # a real shift in a noisy benchmark can still be shown.
+    mad = statistics.median([abs(x - mb) for x in xb])
+    noise = 3 * MEDIAN_SE_PER_MAD * mad / math.sqrt(len(xb)) / mb if mb else 0.0
+    row.update(baseline=mb, current=mc, change=change, threshold=max(threshold, noise))
+    if min(len(xb), len(xc)) < args.min_reps:
+        row.update(verdict="insufficient", detail=f"fewer than {args.min_reps} repetitions a side")
+        return None
+    # Worse means smaller for higher-is-better metrics: test current < baseline, and the reverse.
+    p_worse = rank_test(xc, xb) if better_up else rank_test([-x for x in xc], [-x for x in xb])
+    p_better = rank_test(xb, xc) if better_up else rank_test([-x for x in xb], [-x for x in xc])
+    return row, worse, p_worse, p_better, min_attainable_p(len(xb), len(xc))
+
+
+def decide(tests, alpha):
+    """Holm over the regression tests (what fails a build) and, separately, over the improvement
+    tests (reported only): each family-wise error stays at alpha."""
+    m = len(tests)
+    worse_holm, better_holm = holm([t[2] for t in tests]), holm([t[3] for t in tests])
+    for (row, worse, p_worse, p_better, p_min), p_w, p_b in zip(tests, worse_holm, better_holm):
+        row.update(p_value=p_worse, p_holm=p_w, p_holm_better=p_b)
+        if p_min > alpha / m:
+            row.update(verdict="insufficient",
+                       detail=f"{row['n_base']} vs {row['n_cur']} repetitions cannot reach alpha/{m}")
+        elif p_w < alpha and worse >= row["threshold"]:
+            row["verdict"] = "regression"
+        elif p_b < alpha and -worse >= row["threshold"]:
+            row["verdict"] = "improvement"
+        else:
+            row["verdict"] = "same"
+
+
 def compare_benchmarks(base, cur, args):
-    rows, tests = [], []
+    rows, gated, moved = [], [], []
+    twin_rows = []  # (row, the socklab row's own comparison)
     for name, b in base.benchmarks.items():
         if b.impl in PEER_TOOLS:
             continue
@@ -103,38 +159,38 @@ def compare_benchmarks(base, cur, args):
             if not xb or not xc:
                 row.update(verdict="missing", detail=f"no {metric} samples")
                 continue
-            mb, mc = statistics.median(xb), statistics.median(xc)
-            better_up = higher_is_better(metric)
-            change = (mc - mb) / mb if mb else math.nan  # signed: + means the number went up
-            worse = -change if better_up else change
-            # Three standard errors of the baseline median: the floor shrinks
-            # as repetitions accumulate, so a real shift in a noisy benchmark can still be shown.
-            mad = statistics.median([abs(x - mb) for x in xb])
-            noise = 3 * MEDIAN_SE_PER_MAD * mad / math.sqrt(len(xb)) / mb if mb else 0.0
-            threshold = max(args.p99_threshold if metric == "p99_us" else args.threshold, noise)
-            row.update(baseline=mb, current=mc, change=change, threshold=threshold)
-            if min(len(xb), len(xc)) < args.min_reps:
-                row.update(verdict="insufficient", detail=f"fewer than {args.min_reps} repetitions a side")
-                continue
-            # Worse means smaller for higher-is-better metrics: test current < baseline, and the reverse.
-            p_worse = rank_test(xc, xb) if better_up else rank_test([-x for x in xc], [-x for x in xb])
-            p_better = rank_test(xb, xc) if better_up else rank_test([-x for x in xb], [-x for x in xc])
-            tests.append((row, worse, p_worse, p_better, min_attainable_p(len(xb), len(xc))))
-    # Holm over the regression tests (what fails a build) and, separately, over the improvement
-    # tests (reported only): each family-wise error stays at alpha.
-    m = len(tests)
-    worse_holm, better_holm = holm([t[2] for t in tests]), holm([t[3] for t in tests])
-    for (row, worse, p_worse, p_better, p_min), p_w, p_b in zip(tests, worse_holm, better_holm):
-        row.update(p_value=p_worse, p_holm=p_w, p_holm_better=p_b)
-        if p_min > args.alpha / m:
-            row.update(verdict="insufficient",
-                       detail=f"{row['n_base']} vs {row['n_cur']} repetitions cannot reach alpha/{m}")
-        elif p_w < args.alpha and worse >= row["threshold"]:
-            row["verdict"] = "regression"
-        elif p_b < args.alpha and -worse >= row["threshold"]:
-            row["verdict"] = "improvement"
-        else:
-            row["verdict"] = "same"
+            threshold = args.p99_threshold if metric == "p99_us" else args.threshold
+            rb, rc = ratios(base, b, metric), ratios(cur, c, metric)
+            if rb and rc:
+                # Gated on the ratio to the twin; its own change only says whether the machine moved.
+                own = {"n_base": len(xb), "n_cur": len(xc)}
+                test = judge(own, xb, xc, metric, threshold, args)
+                if test:
+                    moved.append(test)
+                ratio = {"n_base": len(rb), "n_cur": len(rc)}
+                test = judge(ratio, rb, rc, metric, threshold, args)
+                if test:
+                    gated.append(test)
+                twin_rows.append((row, own, ratio))
+            else:
+                test = judge(row, xb, xc, metric, threshold, args)
+                if test:
+                    gated.append(test)
+    decide(gated, args.alpha)
+    decide(moved, args.alpha)
+    for row, own, ratio in twin_rows:
+        row.update({k: own[k] for k in ("baseline", "current", "change")})
+        row.update(ratio_baseline=ratio["baseline"], ratio_current=ratio["current"], ratio_change=ratio["change"],
+                   threshold=ratio["threshold"], n_base=ratio["n_base"], n_cur=ratio["n_cur"],
+                   gated_on="ratio to the raw twin")
+        for key in ("p_value", "p_holm", "p_holm_better", "detail"):
+            if key in ratio:
+                row[key] = ratio[key]
+        row["verdict"] = ratio["verdict"]
+        if ratio["verdict"] == "same" and own.get("verdict") in ("regression", "improvement"):
+            row.update(verdict="machine-changed",
+                       detail=f"socklab moved {100 * own['change']:+.1f} % and its raw twin with it "
+                              f"(ratio {100 * ratio['change']:+.1f} %)")
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks and c.impl not in PEER_TOOLS:
             rows.append({"name": name, "metric": c.headline, "verdict": "error" if c.errors else "new",
@@ -188,7 +244,7 @@ def fmt_value(v):
 
 
 ORDER = {"regression": 0, "error": 1, "missing": 2, "insufficient": 3, "newly-skipped": 4, "still-failing": 5,
-         "changed": 6, "improvement": 7, "new": 8, "same": 9}
+         "changed": 6, "improvement": 7, "machine-changed": 8, "new": 9, "same": 10}
 
 
 def markdown(verdict, kind, rows, settings):
@@ -196,14 +252,16 @@ def markdown(verdict, kind, rows, settings):
              "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), ""]
     rows = sorted(rows, key=lambda r: ORDER.get(r["verdict"], 99))
     if kind == "benchmarks":
-        lines += ["| benchmark | metric | n | baseline | current | change | p (Holm) | verdict |", "|---|---|---|---|---|---|---|---|"]
+        lines += ["| benchmark | metric | n | baseline | current | change | ÷ raw twin, change | p (Holm) | verdict |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             change = "–" if "change" not in r or math.isnan(r["change"]) else f"{100 * r['change']:+.1f} %"
+            ratio = "–" if "ratio_change" not in r else f"{100 * r['ratio_change']:+.1f} %"
             p = "–" if "p_holm" not in r else f"{r['p_holm']:.2g}"
             n = f"{r['n_base']}/{r['n_cur']}" if "n_base" in r else "–"
             verdict_cell = r["verdict"].upper() if r["verdict"] in FAILING else r["verdict"]
             lines.append(f"| {r['name'].removesuffix('/real_time')} | {r['metric']} | {n} | {fmt_value(r.get('baseline'))} | "
-                         f"{fmt_value(r.get('current'))} | {change} | {p} | {verdict_cell} |")
+                         f"{fmt_value(r.get('current'))} | {change} | {ratio} | {p} | {verdict_cell} |")
     else:
         lines += ["| behaviour | baseline | current | verdict | detail |", "|---|---|---|---|---|"]
         for r in rows:
@@ -282,6 +340,11 @@ def main(argv=None):
     kind = "benchmarks" if isinstance(base, BenchRun) else "conformance"
     if isinstance(base, ConformanceRun) and base.implementation != cur.implementation and not args.force:
         print(f"socklab gate: comparing {base.implementation} with {cur.implementation} results; --force to do it anyway",
+              file=sys.stderr)
+        return 2
+    if kind == "benchmarks" and base.schema_version != cur.schema_version:
+        print(f"socklab gate: {args.baseline} is bench.json schema {base.schema_version}, {args.current} schema "
+              f"{cur.schema_version}: the benchmarks' shapes changed between them; measure the baseline again",
               file=sys.stderr)
         return 2
     differences = comparable(base.context, cur.context) if kind == "benchmarks" else []

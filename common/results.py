@@ -19,6 +19,7 @@ class InputError(Exception):
 METRICS = {
     "bytes_per_second": (True, "Gbit/s", 8e-9),
     "recv_bytes_per_second": (True, "Gbit/s", 8e-9),
+    "send_bytes_per_second": (True, "Gbit/s", 8e-9),
     "items_per_second": (True, "/s", 1.0),
     "p50_us": (False, "µs", 1.0),
     "p90_us": (False, "µs", 1.0),
@@ -27,7 +28,11 @@ METRICS = {
     "max_us": (False, "µs", 1.0),
     "loss_ratio": (False, "", 1.0),
     "real_time": (False, "ns", 1.0),
+    "cpu_time": (False, "ns", 1.0),  # the measuring thread's CPU per operation
 }
+# The newest bench.json format socklab-bench writes (schemas/bench.schema.json); 1 was Google
+# Benchmark's own output with positional names ("tcp_stream/socklab/4096/real_time").
+BENCH_SCHEMA_VERSION = 2
 
 
 def higher_is_better(metric):
@@ -43,20 +48,38 @@ def headline_metric(metrics):
     return "real_time"
 
 
+def bench_name(family, impl, size=None):
+    """The one spelling of a benchmark's name: "tcp_stream/socklab/size:4096", "tcp_connect/raw"."""
+    return f"{family}/{impl}" + ("" if size is None else f"/size:{size}")
+
+
+def bench_key(family, size=None):
+    """What the implementations of one benchmark share: "tcp_stream/size:4096"."""
+    return family + ("" if size is None else f"/size:{size}")
+
+
 @dataclass
 class Benchmark:
-    """One benchmark's repetitions: name "family/impl/size/real_time" split into its parts."""
+    """One benchmark's repetitions, with its parts (from the row's fields, or, in a file of schema 1,
+    from the name) and, from schema 2 on, socklab-bench's own summary of it."""
     name: str
     family: str
     impl: str
     size: int | None
     samples: dict = field(default_factory=dict)  # metric -> [value per repetition]
+    rounds: list = field(default_factory=list)   # per repetition: the round it ran in (None: unknown)
     errors: list = field(default_factory=list)   # error messages of repetitions that failed
+    summary: dict = field(default_factory=dict)  # median, ci_low, ci_high, settled, costs ... (schema 2)
 
     @property
     def key(self):
         """The name without the implementation: what socklab, raw, iperf3 and sockperf rows share."""
-        return self.family if self.size is None else f"{self.family}/{self.size}"
+        return bench_key(self.family, self.size)
+
+    def by_round(self, metric=None):
+        """{round: value} of a metric, for pairing with a twin measured in the same rounds."""
+        metric = metric or self.headline
+        return {r: v for r, v in zip(self.rounds, self.samples.get(metric, [])) if r is not None}
 
     @property
     def headline(self):
@@ -80,13 +103,26 @@ class Benchmark:
 
 
 def split_name(name):
-    """("tcp_stream", "socklab", 4096) from "tcp_stream/socklab/4096/real_time"; other Google Benchmark
-    names keep their whole name as the family and have no implementation."""
+    """(family, implementation, size) of a name: "tcp_stream/socklab/size:4096" (schema 2), or the
+    positional "tcp_stream/socklab/4096/real_time" of schema 1; any other Google Benchmark name keeps
+    its whole name as the family and has no implementation."""
     parts = [p for p in name.split("/") if p != "real_time" and not p.startswith(("repeats:", "min_time:"))]
     if len(parts) >= 2 and parts[1].isidentifier():
-        size = int(parts[2]) if len(parts) >= 3 and parts[2].isdigit() else None
+        size = None
+        if len(parts) >= 3:
+            text = parts[2].removeprefix("size:")
+            size = int(text) if text.isdigit() else None
         return parts[0], parts[1], size
     return "/".join(parts) or name, "", None
+
+
+def _identity(row, name):
+    """A row's parts: its own fields when it has them (schema 2), else read from its name."""
+    family, impl, size = split_name(name)
+    if isinstance(row.get("family"), str) and isinstance(row.get("implementation"), str):
+        family, impl = row["family"], row["implementation"]
+        size = row["size"] if isinstance(row.get("size"), int) and not isinstance(row.get("size"), bool) else None
+    return family, impl, size
 
 
 @dataclass
@@ -95,6 +131,11 @@ class BenchRun:
     context: dict
     benchmarks: dict  # name -> Benchmark, in first-seen order
     extra: dict       # socklab's own section (overhead table, peers)
+
+    @property
+    def schema_version(self):
+        v = self.extra.get("schema_version", 1)
+        return v if isinstance(v, int) and not isinstance(v, bool) else 1
 
 
 @dataclass
@@ -152,14 +193,16 @@ def _bench(path, doc):
             continue  # aggregates are recomputed from the repetitions
         name = row.get("run_name") if isinstance(row.get("run_name"), str) else row["name"]
         if name not in benchmarks:
-            benchmarks[name] = Benchmark(name, *split_name(name))
+            benchmarks[name] = Benchmark(name, *_identity(row, name))
         b = benchmarks[name]
         if row.get("error_occurred"):
             b.errors.append(str(row.get("error_message", "error")))
             continue
+        # Metrics a repetition lacks leave gaps: rounds are kept for the headline's samples.
         for metric, value in row.items():
             if metric in METRICS and _number(value):
                 b.samples.setdefault(metric, []).append(float(value))
+        b.rounds.append(row["round"] if isinstance(row.get("round"), int) else None)
     if not benchmarks:
         raise InputError(f"{path}: no benchmark results (the 'benchmarks' list has no repetitions)")
     impl_rank = {"socklab": 0, "raw": 1, "iperf3": 2, "sockperf": 3}
@@ -167,6 +210,12 @@ def _bench(path, doc):
                                                                  impl_rank.get(kv[1].impl, 9), kv[0])))
     extra = doc.get("socklab") if isinstance(doc.get("socklab"), dict) else {}
     _check_overhead(path, extra.get("overhead", []))
+    summary = extra.get("summary", [])
+    if not isinstance(summary, list) or not all(isinstance(r, dict) and isinstance(r.get("name"), str) for r in summary):
+        raise InputError(f"{path}: socklab.summary is not a list of rows with names")
+    for row in summary:
+        if row["name"] in benchmarks:
+            benchmarks[row["name"]].summary = row
     return BenchRun(path, doc.get("context", {}), benchmarks, extra)
 
 
@@ -240,7 +289,7 @@ def run_label(context, path):
 def comparable(a, b):
     """Differences between two runs' contexts that make their numbers incomparable ([] if none)."""
     keys = ("host_name", "cpu_model", "num_cpus", "build_type", "library_build_type", "placement_effective",
-            "peer_mode", "tcp_congestion")
+            "peer_mode", "tcp_congestion", "profile")
     return [f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
 
 

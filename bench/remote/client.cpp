@@ -6,9 +6,10 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/output.hpp"
 #include "run_context.hpp"
 #include "socklab/socklab.hpp"
-#include "support/histogram.hpp"
+#include "support/loops.hpp"
 
 namespace socklab::bench::remote {
 namespace {
@@ -22,6 +23,7 @@ constexpr auto call_limit = 10s;  // the longest any single data-phase call may 
 struct measured {
   std::uint64_t sent_messages = 0;
   double seconds = 0;
+  thread_cost cost;
   latency_histogram rtt;  // ping-pong round trips that were answered
 };
 
@@ -34,31 +36,21 @@ measured run_stream(const address& data_at, const test_request& t) {
   apply_buffers(s, t);
   s.settimeout(call_limit);
   s.connect(data_at);
-  std::vector<std::byte> msg(t.size, std::byte{0x5a});
+  const auto msg = pattern(t.size);
   measured m;
+  const auto c0 = thread_cost::now();
   const auto start = clock::now();
-  const auto end = end_after(t.duration_s);
   if (t.family == "tcp_stream") {
-    while (clock::now() < end) {
-      s.sendall(msg);
-      ++m.sent_messages;
-    }
+    m.sent_messages = send_stream<via_socklab>(s, msg, until{end_after(t.duration_s)});
   } else {
     s.setsockopt(option::tcp_nodelay, 1);
-    std::vector<std::byte> back(t.size);
-    while (clock::now() < end) {
-      const auto sent_at = clock::now();
-      s.sendall(msg);
-      for (std::size_t got = 0; got < t.size;) {
-        const auto n = s.recv_into(std::span(back).subspan(got));
-        if (n == 0) throw std::runtime_error("the server closed during a round trip");
-        got += n;
-      }
-      m.rtt.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(clock::now() - sent_at).count()));
-      ++m.sent_messages;
-    }
+    buffer back(t.size);
+    m.sent_messages = round_trips<via_socklab>(s, type::stream, msg, back, m.rtt, /*tolerate_loss=*/false,
+                                               until{end_after(t.duration_s)})
+                          .answered;
   }
   m.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  m.cost = thread_cost::now() - c0;
   s.shutdown(shut::wr);
   if (t.family == "tcp_pingpong") {
     std::byte b;
@@ -71,8 +63,9 @@ measured run_datagrams(socket& control, const address& data_at, const test_reque
   socket s(family_of(data_at), type::dgram);
   apply_buffers(s, t);
   s.connect(data_at);
-  std::vector<std::byte> msg(t.size, std::byte{0x5a});
+  const auto msg = pattern(t.size);
   measured m;
+  const auto c0 = thread_cost::now();
   const auto start = clock::now();
   const auto end = end_after(t.duration_s);
   if (t.family == "udp_stream") {
@@ -81,29 +74,20 @@ measured run_datagrams(socket& control, const address& data_at, const test_reque
                                       8e9 * static_cast<double>(t.size) / static_cast<double>(t.rate_bps)))
                                 : std::chrono::nanoseconds(0);
     auto next = clock::now();
-    while (clock::now() < end) {
-      if (gap.count() > 0) {
-        next += gap;
-        std::this_thread::sleep_until(next);
-      }
-      if (s.try_send(msg)) ++m.sent_messages;  // ENOBUFS and the like: a datagram not sent
-    }
+    const auto paced = [&](std::uint64_t) {
+      if (gap.count() > 0) std::this_thread::sleep_until(next += gap);
+      return clock::now() < end;
+    };
+    m.sent_messages = send_datagrams<via_socklab_lenient>(s, msg, nullptr, paced);
   } else {
     s.settimeout(1s);
-    std::vector<std::byte> back(t.size + 1);
-    while (clock::now() < end) {
-      const auto sent_at = clock::now();
-      s.send(msg);
-      ++m.sent_messages;
-      try {
-        (void)s.recv_into(back);
-        m.rtt.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(clock::now() - sent_at).count()));
-      } catch (const timeout_error&) {
-        // unanswered within a second: counted as lost (sent, never recorded)
-      }
-    }
+    buffer back(t.size + 1);
+    const auto c = round_trips<via_socklab>(s, type::dgram, msg, std::span(back).first(t.size), m.rtt,
+                                            /*tolerate_loss=*/true, until{end});
+    m.sent_messages = c.answered + c.lost;
   }
   m.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  m.cost = thread_cost::now() - c0;
   send_json(control, message("done", {{"sent", m.sent_messages}}));
   return m;
 }
@@ -125,59 +109,53 @@ T number(const nlohmann::json& j, const char* key) {
   return j[key].get<T>();
 }
 
-std::string row_name(const test_request& t) {
-  return t.family + "/socklab/" + std::to_string(t.size) + "/real_time";
+// The server's own cost of the data phase (a server that does not report it costs nothing here).
+thread_cost server_cost(const nlohmann::json& result) {
+  thread_cost c;
+  c.user_s = result.value("cpu_user_s", 0.0);
+  c.system_s = result.value("cpu_sys_s", 0.0);
+  c.voluntary_switches = result.value("voluntary_switches", std::uint64_t{0});
+  c.involuntary_switches = result.value("involuntary_switches", std::uint64_t{0});
+  c.syscalls = result.value("syscalls", std::uint64_t{0});
+  return c;
 }
 
-// What every Google Benchmark "iteration" row of repetition `rep` of test `index` carries.
-nlohmann::json row_header(const test_request& t, int rep, int reps, std::size_t index) {
-  return {{"name", row_name(t)},
-          {"family_index", index},
-          {"per_family_instance_index", 0},
-          {"run_name", row_name(t)},
-          {"run_type", "iteration"},
-          {"repetitions", reps},
-          {"repetition_index", rep},
-          {"threads", 1},
-          {"time_unit", "ns"}};
-}
-
-// The row of a repetition that ran: this side's measurement next to the server's counts.
-nlohmann::json row(const test_request& t, int rep, int reps, std::size_t index, const measured& m,
-                   const nlohmann::json& result) {
-  auto r = row_header(t, rep, reps, index);
-  const auto iterations = std::max<std::uint64_t>(m.sent_messages, 1);
-  r["iterations"] = iterations;
-  r["real_time"] = r["cpu_time"] = m.seconds * 1e9 / static_cast<double>(iterations);
-  r["label"] = "remote";
+// A repetition: this side's measurement next to the server's counts, as the shared writer's sample.
+sample sample_of(const test_request& t, const measured& m, const nlohmann::json& result) {
+  sample s;
+  s.iterations = std::max<std::uint64_t>(m.sent_messages, 1);
+  s.seconds = m.seconds;
+  s.near = m.cost;
+  s.far = server_cost(result);
   const auto bytes = number<std::uint64_t>(result, "bytes");
   const auto messages = number<std::uint64_t>(result, "messages");
   const auto seconds = number<double>(result, "seconds");
-  r["server_bytes"] = bytes;
-  r["server_messages"] = messages;
+  auto& c = s.counters;
+  c = {{"server_bytes", static_cast<double>(bytes)}, {"server_messages", static_cast<double>(messages)}};
   if (t.family == "tcp_stream" || t.family == "udp_stream") {
     // Where the data arrived: the server's count over the server's first-to-last interval.
-    r["bytes_per_second"] = seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0;
-    r["send_bytes_per_second"] = static_cast<double>(m.sent_messages * t.size) / m.seconds;
-    r["items_per_second"] = seconds > 0 ? static_cast<double>(messages) / seconds : 0.0;
+    c.emplace_back("bytes_per_second", seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0);
+    c.emplace_back("send_bytes_per_second", static_cast<double>(m.sent_messages * t.size) / m.seconds);
+    c.emplace_back("items_per_second", seconds > 0 ? static_cast<double>(messages) / seconds : 0.0);
   } else {
-    r["items_per_second"] = static_cast<double>(m.rtt.count()) / m.seconds;
+    c.emplace_back("items_per_second", static_cast<double>(m.rtt.count()) / m.seconds);
     for (const auto& [key, q] :
          {std::pair{"p50_us", 0.5}, {"p90_us", 0.9}, {"p99_us", 0.99}, {"p999_us", 0.999}})
-      r[key] = static_cast<double>(m.rtt.quantile(q)) / 1000.0;
-    r["max_us"] = static_cast<double>(m.rtt.max()) / 1000.0;
+      c.emplace_back(key, static_cast<double>(m.rtt.quantile(q)) / 1000.0);
+    c.emplace_back("max_us", static_cast<double>(m.rtt.max()) / 1000.0);
   }
   if (is_datagram(t.family)) {
     // Arrived: at the server for a stream, back here for ping-pong.
     const auto arrived = t.family == "udp_stream" ? messages : m.rtt.count();
-    r["datagrams_sent"] = m.sent_messages;
-    r["loss_ratio"] =
-        m.sent_messages ? 1.0 - static_cast<double>(arrived) / static_cast<double>(m.sent_messages) : 0.0;
+    c.emplace_back("datagrams_sent", static_cast<double>(m.sent_messages));
+    c.emplace_back(
+        "loss_ratio",
+        m.sent_messages ? 1.0 - static_cast<double>(arrived) / static_cast<double>(m.sent_messages) : 0.0);
   } else if (bytes != m.sent_messages * t.size) {
     throw std::runtime_error("the server counted " + std::to_string(bytes) + " of " +
                              std::to_string(m.sent_messages * t.size) + " bytes sent");
   }
-  return r;
+  return s;
 }
 
 }  // namespace
@@ -232,31 +210,31 @@ int run_client(const client_options& o) {
     std::cerr << "socklab-bench: --peer=" << o.server << ": " << e.what() << '\n';
     return 2;
   }
-  nlohmann::json rows = nlohmann::json::array();
-  int failures = 0;
-  control.settimeout(std::chrono::seconds(90));  // the longest test (60 s) plus its drain
+  std::vector<case_result> results(o.tests.size());
   for (std::size_t i = 0; i < o.tests.size(); ++i) {
     const auto& t = o.tests[i];
-    for (int rep = 0; rep < o.repetitions; ++rep) {
-      const auto name = row_name(t);
+    results[i].id = {t.family, "socklab", static_cast<std::int64_t>(t.size)};
+    results[i].headline = t.family.find("pingpong") != std::string::npos ? "p50_us" : "bytes_per_second";
+  }
+  control.settimeout(std::chrono::seconds(90));  // the longest test (60 s) plus its drain
+  // Round by round, so that drift over the run lands on every test alike.
+  for (int rep = 0; rep < o.repetitions; ++rep) {
+    for (std::size_t i = 0; i < o.tests.size(); ++i) {
+      const auto& t = o.tests[i];
+      auto& r = results[i];
+      if (!r.error.empty()) continue;  // a test that failed once is not run again
       try {
         send_json(control, to_json(t));
         const auto ready = expect(control, "ready");
         const auto data_at = with_port(server, number<int>(ready, "port"));
         const auto m = is_datagram(t.family) ? run_datagrams(control, data_at, t) : run_stream(data_at, t);
-        rows.push_back(row(t, rep, o.repetitions, i, m, expect(control, "result")));
-        std::cerr << "socklab-bench: " << name << " repetition " << rep + 1 << " done\n";
+        auto s = sample_of(t, m, expect(control, "result"));
+        s.round = rep;
+        r.samples.push_back(std::move(s));
+        std::cerr << "socklab-bench: " << r.id.name() << " repetition " << rep + 1 << " done\n";
       } catch (const std::exception& e) {
-        ++failures;
-        std::cerr << "socklab-bench: " << name << ": " << e.what() << '\n';
-        auto failed = row_header(t, rep, o.repetitions, i);
-        failed.update({{"iterations", 0},
-                       {"real_time", 0},
-                       {"cpu_time", 0},
-                       {"error_occurred", true},
-                       {"error_message", e.what()}});
-        rows.push_back(failed);
-        if (dynamic_cast<const protocol_error*>(&e) || dynamic_cast<const error*>(&e)) break;
+        r.error = e.what();
+        std::cerr << "socklab-bench: " << r.id.name() << ": " << e.what() << '\n';
       }
     }
   }
@@ -271,25 +249,24 @@ int run_client(const client_options& o) {
   ctx["peer_context"] = server_context;
   ctx["remote_protocol"] = protocol_version;
   ctx["repetitions"] = o.repetitions;
-  const nlohmann::json doc = {{"context", ctx},
-                              {"benchmarks", rows},
-                              {"socklab", {{"schema_version", 1}, {"remote", {{"server", o.server}}}}}};
+  schedule plan;
+  plan.min_reps = plan.max_reps = o.repetitions;
+  plan.rep_seconds = o.tests.empty() ? 0 : o.tests.front().duration_s;
+  plan.seed = 0;  // the order is fixed: test by test in each round
+  auto doc = results_document(ctx, results, plan, 0.02);
+  doc["socklab"]["remote"] = {{"server", o.server}};
   if (!o.out.empty()) {
     try {
-      harness::write_file_atomically(o.out, doc.dump(2) + "\n");
+      harness::write_file_atomically(o.out, doc.dump(1) + "\n");
     } catch (const std::exception& e) {
       std::cerr << "socklab-bench: " << e.what() << '\n';
       return 2;
     }
   }
-  for (const auto& r : rows) {
-    if (r.contains("error_occurred")) continue;
-    std::cout << r["name"].get<std::string>() << " rep " << r["repetition_index"];
-    for (const char* k : {"bytes_per_second", "loss_ratio", "p50_us", "p99_us"})
-      if (r.contains(k)) std::cout << "  " << k << "=" << r[k].get<double>();
-    std::cout << '\n';
-  }
-  return failures ? 1 : 0;
+  print_results(std::cout, doc);
+  return std::any_of(results.begin(), results.end(), [](const case_result& r) { return !r.error.empty(); })
+             ? 1
+             : 0;
 }
 
 }  // namespace socklab::bench::remote

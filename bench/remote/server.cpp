@@ -10,6 +10,7 @@
 #include "remote/protocol.hpp"
 #include "run_context.hpp"
 #include "socklab/socklab.hpp"
+#include "support/loops.hpp"
 
 namespace socklab::bench::remote {
 namespace {
@@ -20,79 +21,79 @@ using namespace std::chrono_literals;
 constexpr auto idle_limit = 30s;  // a client silent this long on the control connection is dropped
 constexpr auto data_wait = 10s;   // the longest any single data-phase call may block
 
-struct counts {
+// What a data phase received, as a sink of the shared peer loops: every call is bounded by the
+// socket's timeout and the whole phase by its deadline, whatever the client does.
+struct tally {
+  explicit tally(const test_request& t)
+      : deadline(clock::now() +
+                 std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(t.duration_s)) +
+                 data_wait) {}
+  clock::time_point deadline;
   std::uint64_t bytes = 0;
   std::uint64_t messages = 0;
   clock::time_point first{}, last{};
-  void add(std::size_t n) {
+  thread_cost start = thread_cost::now();
+
+  void got(std::size_t n, std::span<const std::byte> /*data*/) {
     last = clock::now();
+    if (last > deadline) throw std::runtime_error("the data phase ran past its time limit");
     if (messages++ == 0) first = last;
     bytes += n;
   }
+  static bool marker(std::span<const std::byte> /*datagram*/) { return false; }
+  // A timeout here is the client going silent: an error, not an idle moment.
+  template <class F>
+  static auto patiently(F&& io) -> std::optional<decltype(io())> {
+    return io();
+  }
+  static bool stop_requested() { return false; }
+
   nlohmann::json result() const {
+    const auto cost = thread_cost::now() - start;
     return message("result", {{"bytes", bytes},
                               {"messages", messages},
-                              {"seconds", std::chrono::duration<double>(last - first).count()}});
+                              {"seconds", std::chrono::duration<double>(last - first).count()},
+                              {"cpu_user_s", cost.user_s},
+                              {"cpu_sys_s", cost.system_s},
+                              {"voluntary_switches", cost.voluntary_switches},
+                              {"involuntary_switches", cost.involuntary_switches},
+                              {"syscalls", cost.syscalls}});
   }
 };
 
-// The whole data phase must end by then, whatever the client does.
-clock::time_point phase_deadline(const test_request& t) {
-  return clock::now() +
-         std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(t.duration_s)) + data_wait;
-}
-
-void check_deadline(clock::time_point deadline) {
-  if (clock::now() > deadline) throw std::runtime_error("the data phase ran past its time limit");
-}
-
-counts run_stream(socket& control, const address& local, const test_request& t) {
+tally run_stream(socket& control, const address& local, const test_request& t) {
   socket listener(family_of(local), type::stream);
   apply_buffers(listener, t);
   listener.bind(with_port(local, 0));
   listener.listen(1);
   send_json(control, message("ready", {{"port", port_of(listener.getsockname())}}));
-  const auto deadline = phase_deadline(t);
+  tally c(t);
   listener.settimeout(data_wait);
   auto [data, from] = listener.accept();
   data.settimeout(data_wait);
-  std::vector<std::byte> buf(t.size);
-  counts c;
-  const bool echo = t.family == "tcp_pingpong";
-  for (;;) {
-    check_deadline(deadline);
-    const auto n = data.recv_into(buf);
-    if (n == 0) break;
-    if (!echo) {
-      c.add(n);
-      continue;
-    }
-    // Echo whole messages: read the rest of this one first.
-    std::size_t got = n;
-    while (got < t.size) {
-      const auto more = data.recv_into(std::span(buf).subspan(got));
-      if (more == 0) throw std::runtime_error("the client closed in the middle of a message");
-      got += more;
-    }
-    data.sendall(buf);
-    c.add(got);
-  }
+  if (t.family == "tcp_pingpong") data.setsockopt(option::tcp_nodelay, 1);
+  buffer buf(t.size);
+  if (t.family == "tcp_pingpong")
+    echo_stream<via_socklab>(data, buf, c);
+  else
+    receive_stream<via_socklab>(data, buf, c);
   return c;
 }
 
-counts run_datagrams(socket& control, const address& local, const test_request& t) {
+// Datagrams have no end of file, so this loop also watches the control connection for the
+// client's "done"; it is the one data-phase loop of its own.
+tally run_datagrams(socket& control, const address& local, const test_request& t) {
   socket data(family_of(local), type::dgram);
   apply_buffers(data, t);
   data.bind(with_port(local, 0));
   send_json(control, message("ready", {{"port", port_of(data.getsockname())}}));
-  const auto deadline = phase_deadline(t);
+  tally c(t);
   data.setblocking(false);
-  std::vector<std::byte> buf(t.size + 1);
-  counts c;
+  buffer buf(t.size + 1);
   const bool echo = t.family == "udp_pingpong";
   std::optional<clock::time_point> done_at;
   for (;;) {
-    check_deadline(deadline);
+    if (clock::now() > c.deadline) throw std::runtime_error("the data phase ran past its time limit");
     // After "done", datagrams still in flight get 200 ms of silence to arrive.
     if (done_at && clock::now() - *done_at > 200ms) break;
     pollfd p[2] = {{data.fileno(), POLLIN, 0}, {control.fileno(), POLLIN, 0}};
@@ -100,7 +101,7 @@ counts run_datagrams(socket& control, const address& local, const test_request& 
       throw std::system_error(errno, std::system_category(), "poll");
     if (p[0].revents & POLLIN) {
       while (auto r = data.try_recvfrom_into(buf)) {
-        c.add(r->nbytes);
+        c.got(r->nbytes, {});
         if (echo && r->addr) data.sendto(std::span(buf).first(r->nbytes), *r->addr);
         if (done_at) done_at = clock::now();
       }

@@ -30,8 +30,9 @@ struct endpoint_pair {
 
 /// A connected stream pair: TCP over 127.0.0.1, or AF_UNIX.
 endpoint_pair stream_pair(family f, bool nodelay);
-/// Two bound datagram sockets: UDP on 127.0.0.1, or AF_UNIX with paths in a private folder.
-endpoint_pair dgram_pair(family f);
+/// Two bound datagram sockets: UDP on 127.0.0.1, or AF_UNIX with paths in a private folder;
+/// `connected`: each connected to the other.
+endpoint_pair dgram_pair(family f, bool connected);
 
 /// The congestion control a TCP socket really uses ("" where the OS cannot say).
 std::string tcp_congestion_of(const socket& s);

@@ -4,10 +4,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <mutex>
-#include <stdexcept>
-
 namespace socklab::bench {
 
 const cpu_plan& plan() {
@@ -43,21 +39,6 @@ peer_body with_fault(peer_body body) {
       };
   }
   return body;
-}
-
-void show_progress(const std::string& name) {
-  static const auto start = clock::now();
-  static auto last = start;
-  static std::mutex m;
-  const std::lock_guard lock(m);
-  const auto now = clock::now();
-  if (now - last < std::chrono::seconds(5)) return;
-  last = now;
-  (void)std::fprintf(stderr, "socklab-bench: [%4.0f s] %s\n", seconds_between(start, now), name.c_str());
-}
-
-void check_peer(const peer_result& r) {
-  if (r.error[0] != '\0') throw std::runtime_error(r.error);
 }
 
 buffer pattern(std::size_t size) {

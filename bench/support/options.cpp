@@ -23,15 +23,25 @@ int parse_int(std::string_view flag, std::string_view text, int min, int max) {
   return value;
 }
 
-double parse_seconds(std::string_view flag, std::string_view text, double min, double max) {
+double parse_number(std::string_view flag, std::string_view text, double min, double max, const char* unit) {
   const std::string copy(text);
   char* end = nullptr;
   const double value = std::strtod(copy.c_str(), &end);
   if (copy.empty() || end != copy.c_str() + copy.size() || !(value >= min && value <= max))
-    throw std::invalid_argument((std::ostringstream() << flag << " needs seconds from " << min << " to "
-                                                      << max << ", got '" << copy << "'")
+    throw std::invalid_argument((std::ostringstream() << flag << " needs " << unit << " from " << min
+                                                      << " to " << max << ", got '" << copy << "'")
                                     .str());
   return value;
+}
+
+double parse_seconds(std::string_view flag, std::string_view text, double min, double max) {
+  return parse_number(flag, text, min, max, "seconds");
+}
+
+// "3" or "3%" -> 0.03
+double parse_percent(std::string_view flag, std::string_view text, double min, double max) {
+  if (!text.empty() && text.back() == '%') text.remove_suffix(1);
+  return parse_number(flag, text, min, max, "a percentage") / 100;
 }
 
 // "100M" -> 100'000'000 bits per second (k, M, G are powers of 1000, as iperf3's -b).
@@ -89,8 +99,26 @@ std::string to_string(peer_mode m) { return name_of(m, peer_modes); }
 
 std::string usage() {
   return "socklab-bench: loopback throughput and latency, through socklab and through raw POSIX calls.\n"
-         "options (Google Benchmark's --benchmark_* flags follow below):\n"
-         "  --profile=quick|full          size sweep and repetitions (default full)\n"
+         "Each benchmark keeps one connection and one peer, warms up until its rate settles, then repeats "
+         "in\n"
+         "rounds (benchmarks in a random order, twins back to back) until the 95 % confidence interval of\n"
+         "its median is within the target or its budget is spent (then it is marked unsettled).\n"
+         "which benchmarks:\n"
+         "  --profile=quick|full          sizes and repetition defaults (default full)\n"
+         "  --filter=REGEX                benchmarks whose name matches, e.g. '^tcp_stream/.*/size:4096$'\n"
+         "  --list                        print the names and exit\n"
+         "repetitions (defaults: quick / full):\n"
+         "  --rep-time=SECONDS            length of one repetition (0.1 / 0.25)\n"
+         "  --min-reps=N --max-reps=N     repetitions before any stop, and at most (8 and 30 / 8 and 40)\n"
+         "  --target-ci=PCT               settled: the median's interval within +-PCT (3 %)\n"
+         "  --budget=SECONDS              measuring time per benchmark, both twins, after min-reps (5 / 15)\n"
+         "  --warmup-max=SECONDS          longest warm-up (0.4 / 1)\n"
+         "  --repetitions=N               exactly N repetitions, no adaptive stop (cross-host: per test, 3)\n"
+         "  --rotate=N                    a fresh connection (and peer) every N rounds, 0: one for all (4)\n"
+         "  --seed=N                      the rounds' random order (default: random, recorded)\n"
+         "  --overhead-threshold=PCT      socklab / raw is 'slower' only beyond this, with 95 % confidence "
+         "(2 %)\n"
+         "how:\n"
          "  --placement=cross-cpu|same-cpu|unpinned\n"
          "                                where the measuring thread and the peer run (default cross-cpu:\n"
          "                                pinned to different CPUs, the most stable on small VMs)\n"
@@ -100,10 +128,13 @@ std::string usage() {
          "  --nodelay=0|1                 TCP_NODELAY for request/response (default 1)\n"
          "  --verify                      the receiver checksums every byte\n"
          "  --watchdog-ms=N               fail a benchmark whose peer is silent this long (default 5000)\n"
-         "  --plant-slowdown=FAMILY:PCT   testing the gate: slow the socklab twin of FAMILY (e.g.\n"
-         "                                tcp_stream) by PCT percent of its throughput (1-90)\n"
-         "  --inject-peer-fault=stall|die testing: every peer stalls, or dies at once (a thread closes its\n"
-         "                                socket); each benchmark must then fail within the watchdog\n"
+         "  --out=FILE                    write the results (schemas/bench.schema.json) to FILE\n"
+         "testing:\n"
+         "  --plant-slowdown=FAMILY:PCT   slow the socklab twin of FAMILY (e.g. tcp_stream) by PCT percent "
+         "of\n"
+         "                                its throughput (1-90)\n"
+         "  --inject-peer-fault=stall|die every peer stalls, or dies at once (a thread closes its socket);\n"
+         "                                each benchmark must then fail within the watchdog\n"
          "cross-host (another machine, VM, container or network namespace):\n"
          "  --serve                       be the far end: receive, echo and report counts to clients\n"
          "  --bind=ADDR --port=N          where --serve listens (default 127.0.0.1 port 5301; 0: any)\n"
@@ -113,14 +144,11 @@ std::string usage() {
          "arrives\n"
          "  --tests=FAMILY:SIZE,...       which tests (default: the profile's list)\n"
          "  --duration=SECONDS            per repetition (default 2; 0.1-60)\n"
-         "  --repetitions=N               per test (default 3)\n"
-         "  --rate=BITS[k|M|G]            pace udp_stream at this rate (default: as fast as possible)\n"
-         "  --out=FILE                    write Google Benchmark JSON plus socklab's context to FILE\n";
+         "  --rate=BITS[k|M|G]            pace udp_stream at this rate (default: as fast as possible)\n";
 }
 
-options parse_options(int& argc, char** argv) {
+options parse_options(int argc, const char* const* argv) {
   options o;
-  int kept = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value_of = [&](std::string_view flag) -> std::optional<std::string_view> {
@@ -152,7 +180,31 @@ options parse_options(int& argc, char** argv) {
     } else if (auto v = value_of("--duration")) {
       o.duration_s = parse_seconds("--duration", *v, 0.1, 60);
     } else if (auto v = value_of("--repetitions")) {
-      o.repetitions = parse_int("--repetitions", *v, 1, 1000);
+      o.fixed_repetitions = parse_int("--repetitions", *v, 1, 1000);
+    } else if (auto v = value_of("--filter")) {
+      o.filter = std::string(*v);
+    } else if (arg == "--list") {
+      o.list = true;
+    } else if (arg == "--help" || arg == "-h") {
+      o.help = true;
+    } else if (auto v = value_of("--rep-time")) {
+      o.rep_seconds = parse_seconds("--rep-time", *v, 0.001, 60);
+    } else if (auto v = value_of("--min-reps")) {
+      o.min_reps = parse_int("--min-reps", *v, 1, 1000);
+    } else if (auto v = value_of("--max-reps")) {
+      o.max_reps = parse_int("--max-reps", *v, 1, 1000);
+    } else if (auto v = value_of("--target-ci")) {
+      o.target = parse_percent("--target-ci", *v, 0.1, 100);
+    } else if (auto v = value_of("--budget")) {
+      o.budget_s = parse_seconds("--budget", *v, 0, 3600);
+    } else if (auto v = value_of("--warmup-max")) {
+      o.warmup_max_s = parse_seconds("--warmup-max", *v, 0, 60);
+    } else if (auto v = value_of("--rotate")) {
+      o.rotate = parse_int("--rotate", *v, 0, 1000);
+    } else if (auto v = value_of("--seed")) {
+      o.seed = static_cast<std::uint64_t>(parse_int("--seed", *v, 0, 2147483647));
+    } else if (auto v = value_of("--overhead-threshold")) {
+      o.overhead_threshold = parse_percent("--overhead-threshold", *v, 0, 100);
     } else if (auto v = value_of("--tests")) {
       o.tests = std::string(*v);
     } else if (auto v = value_of("--rate")) {
@@ -182,15 +234,17 @@ options parse_options(int& argc, char** argv) {
     } else if (auto v = value_of("--out")) {
       if (v->empty()) throw std::invalid_argument("--out needs a file name");
       o.out = std::string(*v);
-    } else if (arg.substr(0, 12) == "--benchmark_" || arg == "--help" || arg == "-h" ||
-               arg.substr(0, 2) != "--") {
-      argv[kept++] = argv[i];  // Google Benchmark's (it rejects what it does not know)
+    } else if (arg.substr(0, 12) == "--benchmark_") {
+      throw std::invalid_argument(
+          "'" + std::string(arg) +
+          "': socklab-bench schedules its own repetitions (--filter, --list, --rep-time, "
+          "--repetitions; see --help)");
     } else {
       throw std::invalid_argument("unknown option '" + std::string(arg) + "' (see --help)");
     }
   }
-  argc = kept;
-  argv[argc] = nullptr;
+  if (o.min_reps && o.max_reps && *o.min_reps > *o.max_reps)
+    throw std::invalid_argument("--min-reps is above --max-reps");
   return o;
 }
 

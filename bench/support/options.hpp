@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// socklab-bench's own command-line options (Google Benchmark's --benchmark_* flags pass through).
+// socklab-bench's command-line options.
 #pragma once
 
 #include <chrono>
@@ -40,24 +40,37 @@ struct options {
   int serve_clients = 0;  // exit after this many clients (0: serve until killed)
   std::string remote;     // --peer=HOST:PORT
   double duration_s = 2.0;
-  int repetitions = 3;
   std::string tests;  // --tests=FAMILY:SIZE,... ("" = the profile's list)
   std::uint64_t rate_bps = 0;
   std::string out;  // JSON output path ("" = none)
+  // Which benchmarks, and how they are repeated (unset: the profile's defaults).
+  std::string filter;  // an ECMAScript regex searched in each name ("" = all)
+  bool list = false;   // print the names and exit
+  bool help = false;
+  std::optional<int> fixed_repetitions;  // --repetitions: exactly this many, no adaptive stop
+  std::optional<double> rep_seconds;
+  std::optional<int> min_reps;
+  std::optional<int> max_reps;
+  std::optional<double> target;  // relative half-width of the median's 95 % interval
+  std::optional<double> budget_s;
+  std::optional<double> warmup_max_s;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> rotate;         // rounds per connection before a fresh one
+  double overhead_threshold = 0.02;  // socklab ÷ raw is "slower" only beyond this, with confidence
 };
 
 /// The options in force (set once by main before any benchmark runs).
 const options& current();
 void set_current(const options& o);
 
-/// Parses and removes socklab-bench's own flags from argv; the rest is left for Google Benchmark.
-/// Throws std::invalid_argument with a one-line message for a bad flag or value.
-options parse_options(int& argc, char** argv);
+/// Parses the command line. Throws std::invalid_argument with a one-line message for a bad flag
+/// or value.
+options parse_options(int argc, const char* const* argv);
 
 std::string to_string(placement p);
 std::string to_string(peer_mode m);
 
-/// The text printed by --help, before Google Benchmark's own.
+/// The text printed by --help.
 std::string usage();
 
 }  // namespace socklab::bench

@@ -1,12 +1,19 @@
-"""socklab-bench end to end: a tiny filtered run produces Google-Benchmark JSON with our context,
-per-repetition entries, sane counters and the overhead table; misuse exits non-zero."""
+"""socklab-bench end to end: a tiny filtered run writes bench.json that the schema accepts, with the
+run's context, every repetition (with its round and costs), a summary per benchmark (median,
+interval, repetitions, settled, CPU per operation) and the twins' comparison; misuse exits 2."""
 import json
+import pathlib
 import subprocess
 
+import jsonschema
 import pytest
 
-TINY = ["--profile=quick", "--benchmark_min_time=0.01", "--benchmark_repetitions=2"]
-FILTER = "--benchmark_filter=^(tcp_stream/.*/4096|udp_stream/.*/1472|unix_pingpong/.*/1|tcp_connect/.*)/"
+SCHEMA = pathlib.Path(__file__).resolve().parents[2] / "schemas" / "bench.schema.json"
+TINY = ["--profile=quick", "--rep-time=0.01", "--repetitions=6", "--warmup-max=0.05", "--seed=7"]
+FILTER = "--filter=^(tcp_stream/.*/size:4096|udp_stream/.*/size:1472|unix_pingpong/.*/size:1|tcp_connect/.*)$"
+NAMES = {f"{family}/{impl}{size}" for family, size in [("tcp_stream", "/size:4096"), ("udp_stream", "/size:1472"),
+                                                       ("unix_pingpong", "/size:1"), ("tcp_connect", "")]
+         for impl in ("socklab", "raw")}
 
 
 def run(bench, *args, timeout=240):
@@ -18,63 +25,94 @@ def result(request, bench, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     r = run(bench, *TINY, FILTER, f"--peer={request.param}", f"--out={out}")
     assert r.returncode == 0, r.stdout + r.stderr
+
     def reject(constant):
         raise AssertionError(f"{constant} in the output: not valid JSON")
 
     return json.loads(out.read_text(), parse_constant=reject), r.stdout
 
 
+def test_the_schema_accepts_it(result):
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(result[0])
+
+
+def test_the_schema_refuses_what_readers_could_not_use(result):
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    doc = json.loads(json.dumps(result[0]))
+    del doc["socklab"]["summary"][0]["ci_low"]
+    doc["benchmarks"][0]["name"] = "tcp_stream/socklab/4096/real_time"  # schema 1's positional name
+    assert len(list(validator.iter_errors(doc))) == 2
+
+
 def test_context_records_the_run(result):
     ctx = result[0]["context"]
-    for key in ("os", "kernel", "cpu_model", "compiler", "build_type", "socklab_version", "socklab_commit",
-                "placement", "placement_effective", "peer_mode", "tcp_congestion", "sysctl.net/core/somaxconn",
-                "sysctl.net/core/rmem_default", "sysctl.net/core/wmem_default", "num_cpus", "library_build_type"):
+    for key in ("date", "os", "kernel", "cpu_model", "compiler", "build_type", "socklab_version", "socklab_commit",
+                "placement", "placement_effective", "peer_mode", "tcp_congestion", "profile", "num_cpus",
+                "sysctl.net/core/somaxconn", "sysctl.net/core/rmem_default", "sysctl.net/core/wmem_default"):
         assert key in ctx, key
-    assert ctx["placement"] == "cross-cpu"
+    assert ctx["placement"] == "cross-cpu" and ctx["profile"] == "quick"
 
 
-def test_every_repetition_is_kept_and_none_failed(result):
-    runs = [b for b in result[0]["benchmarks"] if b["run_type"] == "iteration"]
-    names = {b["run_name"] for b in runs}
-    assert names == {
-        f"{family}/{impl}{size}/real_time"
-        for family, size in [("tcp_stream", "/4096"), ("udp_stream", "/1472"), ("unix_pingpong", "/1"), ("tcp_connect", "")]
-        for impl in ("socklab", "raw")
-    }
-    for name in names:
-        assert sum(b["run_name"] == name for b in runs) == 2, name
-    assert not any(b.get("error_occurred") for b in result[0]["benchmarks"])
+def test_every_repetition_is_kept_with_its_round_and_none_failed(result):
+    runs = result[0]["benchmarks"]
+    assert {b["run_name"] for b in runs} == NAMES
+    for name in NAMES:
+        rounds = [b["round"] for b in runs if b["run_name"] == name]
+        assert sorted(rounds) == list(range(6)), name  # one repetition in each round
+    assert not any(b.get("error_occurred") for b in runs)
 
 
-def test_counters_are_sane(result):
-    runs = {b["run_name"]: b for b in result[0]["benchmarks"] if b["run_type"] == "iteration"}
-    tcp = runs["tcp_stream/socklab/4096/real_time"]
-    assert tcp["bytes_per_second"] > 1e6 and tcp["recv_bytes_per_second"] > 1e6
-    udp = runs["udp_stream/raw/1472/real_time"]
-    assert 0.0 <= udp["loss_ratio"] < 1.0 and udp["items_per_second"] > 0
-    pp = runs["unix_pingpong/socklab/1/real_time"]
+def test_counters_and_costs_are_sane(result):
+    runs = {b["run_name"]: b for b in result[0]["benchmarks"]}
+    tcp = runs["tcp_stream/socklab/size:4096"]
+    assert tcp["bytes_per_second"] > 1e6 and tcp["family"] == "tcp_stream" and tcp["size"] == 4096
+    assert tcp["syscalls_per_op"] == pytest.approx(1.0, abs=0.01)  # one send per message
+    udp = runs["udp_stream/raw/size:1472"]
+    assert 0.0 <= udp["loss_ratio"] < 1.0 and udp["items_per_second"] > 0 and udp["recv_bytes_per_second"] > 0
+    pp = runs["unix_pingpong/socklab/size:1"]
     assert 0 < pp["p50_us"] <= pp["p90_us"] <= pp["p99_us"] <= pp["p999_us"] <= pp["max_us"]
-    assert runs["tcp_connect/raw/real_time"]["items_per_second"] > 0
+    assert pp["syscalls_per_op"] == pytest.approx(2.0, abs=0.01) and pp["peer_syscalls_per_op"] == pytest.approx(2.0, abs=0.01)
+    assert runs["tcp_connect/raw"]["items_per_second"] > 0
+    assert all(b["cpu_time"] > 0 for b in runs.values())
 
 
-def test_overhead_table_pairs_the_twins(result):
+def test_every_benchmark_has_a_summary_with_its_interval(result):
+    summary = {s["name"]: s for s in result[0]["socklab"]["summary"]}
+    assert set(summary) == NAMES
+    for s in summary.values():
+        assert s["repetitions"] == 6 and isinstance(s["settled"], bool) and s["error"] is None
+        assert s["ci_low"] <= s["median"] <= s["ci_high"], s["name"]  # six values: [min, max]
+        assert s["cpu_ns_per_op"]["median"] > 0
+    assert summary["unix_pingpong/socklab/size:1"]["metric"] == "p50_us"
+    assert not summary["unix_pingpong/raw/size:1"]["higher_is_better"]
+
+
+def test_the_twins_are_compared_round_by_round(result):
     rows = {r["benchmark"]: r for r in result[0]["socklab"]["overhead"]}
-    assert set(rows) == {"tcp_stream/4096", "udp_stream/1472", "unix_pingpong/1", "tcp_connect"}
-    assert rows["unix_pingpong/1"]["metric"] == "p50_us"
-    assert all(r["ratio"] > 0 for r in rows.values())
-    assert "socklab / raw POSIX" in result[1]
+    assert set(rows) == {"tcp_stream/size:4096", "udp_stream/size:1472", "unix_pingpong/size:1", "tcp_connect"}
+    for r in rows.values():
+        assert r["rounds"] == 6 and r["ratio_ci_low"] <= r["ratio"] <= r["ratio_ci_high"]
+        assert r["verdict"] in ("slower", "faster", "no measurable difference")
+    assert rows["unix_pingpong/size:1"]["metric"] == "p50_us"
+    assert "socklab / raw POSIX, round by round" in result[1]
+
+
+def test_list_names_every_benchmark_and_runs_none(bench):
+    r = run(bench, "--profile=quick", FILTER, "--list")
+    assert r.returncode == 0 and set(r.stdout.split()) == NAMES
 
 
 def test_no_match_is_an_error_and_writes_nothing(bench, tmp_path):
     out = tmp_path / "none.json"
-    r = run(bench, *TINY, "--benchmark_filter=no_such_benchmark", f"--out={out}")
+    r = run(bench, *TINY, "--filter=no_such_benchmark", f"--out={out}")
     assert r.returncode == 2
     assert "no benchmark matched the filter" in r.stderr
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("flag", ["--placement=sideways", "--no-such-flag", "--sndbuf=1", "--out=/nonexistent/b.json",
-                                  "--watchdog-ms=99999999999999999999999", "--plant-slowdown=tcp_stream:"])
+                                  "--watchdog-ms=99999999999999999999999", "--plant-slowdown=tcp_stream:",
+                                  "--filter=(", "--benchmark_filter=tcp"])
 def test_bad_flags_exit_2_with_one_line(bench, flag):
     r = run(bench, flag)
     assert r.returncode == 2

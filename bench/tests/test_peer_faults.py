@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 # One size of every family, both twins.
-FILTER = ("--benchmark_filter=^(tcp_stream/.*/4096|unix_stream/.*/4096|udp_stream/.*/1472|unix_dgram/.*/64|"
-          "tcp_pingpong/.*/1|udp_pingpong/.*/1|unix_pingpong/.*/1|tcp_connect/.*)/")
+FILTER = ("--filter=^(tcp_stream/.*/size:4096|unix_stream/.*/size:4096|udp_stream/.*/size:1472|udp_sendto/.*/size:1472|"
+          "unix_dgram/.*/size:64|tcp_pingpong/.*/size:1|udp_pingpong/.*/size:1|unix_pingpong/.*/size:1|tcp_connect/.*)$")
 WATCHDOG_MS = 500
 
 
@@ -34,14 +34,13 @@ def test_a_faulty_peer_fails_each_benchmark_within_its_bound(bench, tmp_path, mo
     out = tmp_path / "bench.json"
     token = f"SOCKLAB_FAULT_TEST={uuid.uuid4()}"
     start = time.monotonic()
-    r = subprocess.run([str(bench), "--profile=quick", "--benchmark_min_time=0.01", "--benchmark_repetitions=1",
-                        FILTER, f"--watchdog-ms={WATCHDOG_MS}", f"--peer={mode}", f"--inject-peer-fault={fault}",
+    r = subprocess.run([str(bench), "--profile=quick", "--rep-time=0.01", "--repetitions=1", FILTER, f"--watchdog-ms={WATCHDOG_MS}", f"--peer={mode}", f"--inject-peer-fault={fault}",
                         f"--out={out}"], capture_output=True, text=True, timeout=300,
                        env=dict(os.environ, SOCKLAB_FAULT_TEST=token.split("=", 1)[1]))
     elapsed = time.monotonic() - start
     assert r.returncode != 0, "benchmarks with a broken peer reported success"
     rows = json.loads(out.read_text())["benchmarks"]
-    assert len(rows) == 16
+    assert len(rows) == 18
     for row in rows:
         assert row.get("error_occurred") and row.get("error_message"), row["name"]
     if fault == "stall":  # the watchdog is what ended the calls, and the message says so

@@ -20,11 +20,12 @@ def test_rounds_pool_into_one_renumbered_sample_per_benchmark(tmp_path):
         f = tmp_path / f"r{i}.json"
         f.write_text(json.dumps({"context": {"round": i}, "benchmarks": rows}))
         return f
-    ab.pool([round_file(0, [1, 2]), round_file(1, [3, 4])], tmp_path / "pooled.json")
+    ab.pool([(0, round_file(0, [1, 2])), (1, round_file(1, [3, 4]))], tmp_path / "pooled.json")
     doc = json.loads((tmp_path / "pooled.json").read_text())
     assert doc["context"] == {"round": 0} and doc["socklab"]["ab_runs"] == 2
-    assert [(r["repetition_index"], r["repetitions"], r["bytes_per_second"]) for r in doc["benchmarks"]] == [
-        (0, 4, 1), (1, 4, 2), (2, 4, 3), (3, 4, 4)]
+    # Each row keeps the A/B round it ran in: a twin measured in the same round pairs with it.
+    assert [(r["repetition_index"], r["repetitions"], r["round"], r["bytes_per_second"]) for r in doc["benchmarks"]] == [
+        (0, 4, 0, 1), (1, 4, 0, 2), (2, 4, 1, 3), (3, 4, 1, 4)]
 
 
 def run(*args):

@@ -93,12 +93,12 @@ def test_overhead_bars_come_from_the_runs_overhead_table(single):
 
 def test_summary_numbers_match_the_inputs(single):
     md = (single / "summary.md").read_text()
-    row = next(r for r in md.splitlines() if r.startswith("| tcp_stream/4096 |"))
+    row = next(r for r in md.splitlines() if r.startswith("| tcp_stream/size:4096 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     # benchmark, metric, socklab, raw, iperf3, sockperf, ratio, CV, reps
-    assert cells == ["tcp_stream/4096", "bytes_per_second", "11.00 Gbit/s", "10.00 Gbit/s", "5.00 Gbit/s", "–",
+    assert cells == ["tcp_stream/size:4096", "bytes_per_second", "11.00 Gbit/s", "10.00 Gbit/s", "5.00 Gbit/s", "–",
                      "1.100", "9.1 %", "3"]
-    assert "| tcp_pingpong/1 | p50_us | 101.0 µs | 99.0 µs |" in md
+    assert "| tcp_pingpong/size:1 | p50_us | 101.0 µs | 99.0 µs |" in md
     assert "| tcp_connect | items_per_second | 5,100 /s | 5,000 /s |" in md
     assert ALPHA in md and "cubic" in md and "cross-cpu" in md  # run context
 

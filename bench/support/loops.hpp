@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// The loops every benchmark is made of, written once for both twins (Io) and for both kinds of
+// run: a local benchmark runs a calibrated count of operations (`count`), the cross-host client
+// runs for a duration (`until`). The peer's loops report to a sink: the local peer_context, or
+// the remote server's counters.
+//
+// A sink has got(n, data) for each message received, marker(datagram) for a datagram that is not
+// data (true: stop), and patiently(io), which calls io() until it returns or the sink decides an
+// idle timeout means stop (std::nullopt).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+
+#include "harness.hpp"
+#include "histogram.hpp"
+
+namespace socklab::bench {
+
+/// Runs a loop for n operations.
+struct count {
+  std::uint64_t n;
+  bool operator()(std::uint64_t done) const { return done < n; }
+};
+/// Runs a loop until a point in time (the clock is read once per operation).
+struct until {
+  clock::time_point end;
+  bool operator()(std::uint64_t /*done*/) const { return clock::now() < end; }
+};
+
+// ---- the measuring side ----
+
+/// Sends `msg` whole (sendall) while go() says so; returns how many.
+template <class Io, class Go>
+std::uint64_t send_stream(socket& s, std::span<const std::byte> msg, Go go) {
+  std::uint64_t i = 0;
+  for (; go(i); ++i) Io::send_all(s, msg);
+  return i;
+}
+
+/// Sends `msg` as datagrams while go() says so: on the connected socket, or to `to` when given
+/// (unconnected sendto). Returns how many the kernel took.
+template <class Io, class Go>
+std::uint64_t send_datagrams(socket& s, std::span<const std::byte> msg, const target* to, Go go) {
+  std::uint64_t i = 0;
+  std::uint64_t sent = 0;
+  if (to != nullptr) {
+    for (; go(i); ++i, ++sent) Io::send_to(s, msg, *to);
+  } else {
+    for (; go(i); ++i) sent += Io::send(s, msg) ? 1 : 0;
+  }
+  return sent;
+}
+
+/// What a run of round trips came to. Across hosts, a datagram whose echo did not come back within
+/// the socket's receive timeout is lost (and not timed); on loopback that is a stalled peer, and
+/// an error. A stream cannot lose one.
+struct round_trip_count {
+  std::uint64_t answered = 0;
+  std::uint64_t lost = 0;
+};
+
+/// Reads exactly buf.size() bytes from a stream (the echo may come back in pieces).
+template <class Io>
+void recv_exact(socket& s, std::span<std::byte> buf) {
+  for (std::size_t got = 0; got < buf.size();) {
+    const auto n = Io::recv_some(s, buf.subspan(got));
+    if (n == 0) throw std::runtime_error("the peer closed in the middle of a message");
+    got += n;
+  }
+}
+
+/// Request/response: `msg` out, the same size back, each answered round trip's time into `h`.
+template <class Io, class Go>
+round_trip_count round_trips(socket& s, type t, std::span<const std::byte> msg, std::span<std::byte> reply,
+                             latency_histogram& h, bool tolerate_loss, Go go) {
+  round_trip_count c;
+  for (std::uint64_t i = 0; go(i); ++i) {
+    const auto t0 = clock::now();
+    if (t == type::stream) {
+      Io::send_all(s, msg);
+      recv_exact<Io>(s, reply);
+    } else {
+      (void)Io::send(s, msg);  // a datagram refused here is lost like one dropped on the way
+      try {
+        if (Io::recv_some(s, reply) != msg.size())
+          throw std::runtime_error("the echoed datagram has the wrong size");
+      } catch (const std::system_error& e) {
+        if (!tolerate_loss || !timed_out(e)) throw;
+        ++c.lost;
+        continue;
+      }
+    }
+    h.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(clock::now() - t0).count()));
+    ++c.answered;
+  }
+  return c;
+}
+
+/// New connections to `to`, each waiting for the server's close.
+template <class Io, class Go>
+std::uint64_t connect_cycles(const target& to, Go go) {
+  std::uint64_t i = 0;
+  for (; go(i); ++i) Io::connect_cycle(to);
+  return i;
+}
+
+// ---- the peer side ----
+
+/// Reads the stream until end of file, `buf` at a time (as iperf3 -l reads).
+template <class Io, class Sink>
+void receive_stream(socket& s, std::span<std::byte> buf, Sink& sink) {
+  for (;;) {
+    const auto n = sink.patiently([&] { return Io::recv_some(s, buf); });
+    if (!n || *n == 0) return;
+    sink.got(*n, buf.first(*n));
+  }
+}
+
+/// Counts datagrams of `size` bytes until a marker says stop; `buf` must hold more than `size` and
+/// a marker. With `from`, reads with recvfrom (the unconnected server's call, Python's pattern).
+template <class Io, class Sink>
+void receive_datagrams(socket& s, std::span<std::byte> buf, std::size_t size, bool from, Sink& sink) {
+  for (;;) {
+    const auto n = sink.patiently([&] { return from ? Io::recv_from(s, buf) : Io::recv_some(s, buf); });
+    if (!n) return;
+    if (*n == size) {
+      sink.got(*n, buf.first(*n));
+    } else if (sink.marker(buf.first(*n))) {
+      return;
+    }
+  }
+}
+
+/// Sends back whatever arrives until end of file.
+template <class Io, class Sink>
+void echo_stream(socket& s, std::span<std::byte> buf, Sink& sink) {
+  for (;;) {
+    const auto n = sink.patiently([&] { return Io::recv_some(s, buf); });
+    if (!n || *n == 0) return;
+    Io::send_all(s, buf.first(*n));
+    sink.got(*n, buf.first(*n));
+  }
+}
+
+/// Sends back every datagram of `size` bytes on the connected socket until a marker says stop.
+template <class Io, class Sink>
+void echo_datagrams(socket& s, std::span<std::byte> buf, std::size_t size, Sink& sink) {
+  for (;;) {
+    const auto n = sink.patiently([&] { return Io::recv_some(s, buf); });
+    if (!n) return;
+    if (*n == size) {
+      (void)Io::send(s, buf.first(*n));
+      sink.got(*n, buf.first(*n));
+    } else if (sink.marker(buf.first(*n))) {
+      return;
+    }
+  }
+}
+
+/// Accepts and closes connections until the sink is told to stop (after an accept).
+template <class Io, class Sink>
+void accept_connections(socket& listener, Sink& sink) {
+  for (;;) {
+    if (!sink.patiently([&] {
+          Io::accept_and_close(listener);
+          return true;
+        }))
+      return;
+    if (sink.stop_requested()) return;
+    sink.got(0, {});
+  }
+}
+
+}  // namespace socklab::bench

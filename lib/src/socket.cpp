@@ -43,8 +43,9 @@ std::span<std::byte> checked_window(std::span<std::byte> buffer, std::ptrdiff_t 
   return n == 0 ? buffer : buffer.first(n);
 }
 
+// A string_view parameter: the literal's length is known where it is written, not counted per call.
 template <class T>
-T unwrap(result<T>&& r, const char* operation) {
+T unwrap(result<T>&& r, std::string_view operation) {
   return std::move(r).value_or_throw(operation);
 }
 
@@ -194,8 +195,8 @@ result<std::size_t> socket::try_sendto(std::span<const std::byte> data, const ad
 }
 
 std::size_t socket::sendto(std::span<const std::byte> data, const address& to, int flags) {
-  require_family(to, family_, "sendto");
-  return unwrap(try_sendto(data, to, flags), "sendto");
+  require_family(to, family_, "sendto");  // Python's check, as an exception: try_sendto's is then moot
+  return unwrap(sys::sendto(fd_, data, to, flags, sys::wait_policy::from(timeout_)), "sendto");
 }
 
 std::vector<std::byte> socket::recv(std::ptrdiff_t bufsize, int flags) {

@@ -140,7 +140,8 @@ def decide(tests, alpha):
 
 def compare_benchmarks(base, cur, args):
     rows, gated, moved = [], [], []
-    twin_rows = []  # (row, the socklab row's own comparison)
+    twin_rows = []  # (row, the socklab row's own comparison, its ratio's comparison)
+    control_rows = []
     for name, b in base.benchmarks.items():
         if b.impl in PEER_TOOLS:
             continue
@@ -161,7 +162,14 @@ def compare_benchmarks(base, cur, args):
                 continue
             threshold = args.p99_threshold if metric == "p99_us" else args.threshold
             rb, rc = ratios(base, b, metric), ratios(cur, c, metric)
-            if rb and rc:
+            if b.impl == "raw":
+                # The raw POSIX twin is the control: it measures the machine, which no change to socklab
+                # can slow. Its move is reported, never failed.
+                test = judge(row, xb, xc, metric, threshold, args)
+                if test:
+                    moved.append(test)
+                control_rows.append(row)
+            elif rb and rc:
                 # Gated on the ratio to the twin; its own change only says whether the machine moved.
                 own = {"n_base": len(xb), "n_cur": len(xc)}
                 test = judge(own, xb, xc, metric, threshold, args)
@@ -191,6 +199,9 @@ def compare_benchmarks(base, cur, args):
             row.update(verdict="machine-changed",
                        detail=f"socklab moved {100 * own['change']:+.1f} % and its raw twin with it "
                               f"(ratio {100 * ratio['change']:+.1f} %)")
+    for row in control_rows:
+        if row["verdict"] in ("regression", "improvement"):
+            row.update(verdict="machine-changed", detail=f"the raw POSIX twin moved {100 * row['change']:+.1f} %")
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks and c.impl not in PEER_TOOLS:
             rows.append({"name": name, "metric": c.headline, "verdict": "error" if c.errors else "new",

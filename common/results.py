@@ -116,8 +116,9 @@ def split_name(name):
     return "/".join(parts) or name, "", None
 
 
-def _identity(row, name):
+def row_identity(row, name=None):
     """A row's parts: its own fields when it has them (schema 2), else read from its name."""
+    name = name or row.get("run_name") or row.get("name") or ""
     family, impl, size = split_name(name)
     if isinstance(row.get("family"), str) and isinstance(row.get("implementation"), str):
         family, impl = row["family"], row["implementation"]
@@ -193,7 +194,7 @@ def _bench(path, doc):
             continue  # aggregates are recomputed from the repetitions
         name = row.get("run_name") if isinstance(row.get("run_name"), str) else row["name"]
         if name not in benchmarks:
-            benchmarks[name] = Benchmark(name, *_identity(row, name))
+            benchmarks[name] = Benchmark(name, *row_identity(row, name))
         b = benchmarks[name]
         if row.get("error_occurred"):
             b.errors.append(str(row.get("error_message", "error")))
@@ -298,6 +299,9 @@ def write_atomically(path, text):
     failure leaves the old one."""
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".socklab-")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a result file is as readable as any other
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)

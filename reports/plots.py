@@ -65,8 +65,18 @@ def _series(run, family, impl, metric):
     return rows
 
 
+def _spread(b, metric):
+    """The bar around a median: its 95 % interval where socklab-bench recorded one for this metric,
+    else the repetitions' min and max (older results, peer tools)."""
+    s = b.summary
+    if s.get("metric") == metric and s.get("ci_low") is not None:
+        return s["ci_low"], s["ci_high"]
+    return b.spread(metric)
+
+
 def throughput(runs, labels, protocol, families):
-    """Throughput vs message size: median of the repetitions, bars from min to max."""
+    """Throughput vs message size: median of the repetitions, bars its 95 % interval (min–max where
+    the results have no interval)."""
     pal = Palette(runs)
     fig, ax = plt.subplots(figsize=(8, 4.8))
     sizes = []
@@ -79,8 +89,8 @@ def throughput(runs, labels, protocol, families):
                 scale = METRICS["bytes_per_second"][2]
                 x = [b.size for b in rows]
                 y = [b.median("bytes_per_second") * scale for b in rows]
-                lo = [y_i - b.spread("bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
-                hi = [b.spread("bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
+                lo = [y_i - _spread(b, "bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
+                hi = [_spread(b, "bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
                 extra = f"({family})" if len(families) > 1 else ""
                 ax.errorbar(x, y, yerr=[lo, hi], capsize=3, marker="o", markersize=4,
                             linestyle=IMPL_STYLE.get(impl, "-") if pal.multi or len(families) == 1 else
@@ -93,7 +103,7 @@ def throughput(runs, labels, protocol, families):
     _size_axis(ax, sizes)
     ax.set_yscale("log")
     ax.set_ylabel("throughput (Gbit/s, log scale)")
-    ax.set_title(f"{protocol} throughput vs message size (median, bars: min–max of repetitions)")
+    ax.set_title(f"{protocol} throughput vs message size\n(median; bars: its 95 % interval, or min–max without one)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -158,21 +168,30 @@ def loss(runs, labels):
     return fig
 
 
-def _hbars(ax, names, groups, colours=None):
+def _hbars(ax, names, groups, colours=None, errors=None):
     """Grouped horizontal bars: groups = [(label, [value per name])]; colours, when given, holds one
-    list of per-bar colours per group."""
+    list of per-bar colours per group; errors one list of (below, above) per group."""
     height = 0.8 / max(1, len(groups))
     for gi, (label, values) in enumerate(groups):
         ys = [i + (gi - (len(groups) - 1) / 2) * height for i in range(len(names))]
-        bars = ax.barh(ys, [0 if v is None or math.isnan(v) else v for v in values], height=height, label=label)
+        xerr = None
+        if errors:
+            xerr = [[e[0] for e in errors[gi]], [e[1] for e in errors[gi]]]
+        bars = ax.barh(ys, [0 if v is None or math.isnan(v) else v for v in values], height=height, label=label,
+                       xerr=xerr, capsize=2 if xerr else 0)
         for bar, c in zip(bars, colours[gi] if colours else []):
             bar.set_color(c)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.invert_yaxis()
 
 
+VERDICT_COLOUR = {"slower": WORSE, "faster": BETTER}
+
+
 def overhead(runs, labels):
-    """socklab ÷ raw POSIX per benchmark, from each run's overhead table."""
+    """socklab ÷ raw POSIX per benchmark, from each run's overhead table: the round-by-round ratio
+    (a dot) with its 95 % interval (a bar), coloured by the run's verdict — red only when the whole
+    interval lies beyond the threshold (the shaded band), grey for no measurable difference."""
     tables = [(label, run.extra.get("overhead") or []) for run, label in zip(runs, labels)]
     tables = [(label, t) for label, t in tables if t]
     if not tables:
@@ -180,21 +199,31 @@ def overhead(runs, labels):
     names = []
     for _, t in tables:
         names += [f"{row['benchmark']} ({row['metric']})" for row in t if f"{row['benchmark']} ({row['metric']})" not in names]
-    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.28 * len(names) * max(1, len(tables))))
-    groups, colours = [], []
-    for label, t in tables:
-        by = {f"{r['benchmark']} ({r['metric']})": r for r in t}
-        values = [by[n]["ratio"] if n in by and by[n]["ratio"] is not None else math.nan for n in names]
-        worse = [not math.isnan(v) and ((v < 0.98) if higher_is_better(n.split("(")[-1][:-1]) else (v > 1.02))
-                 for n, v in zip(names, values)]
-        groups.append((label, values))
-        colours.append([WORSE if w else BETTER for w in worse])
-    _hbars(ax, names, groups, colours if len(tables) == 1 else None)
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(names) * max(1, len(tables))))
+    threshold = next((r.get("threshold") for _, t in tables for r in t if r.get("threshold") is not None), None)
+    if threshold is not None:
+        ax.axvspan(1 - threshold, 1 + threshold, color=NEUTRAL, alpha=0.15, label=f"±{100 * threshold:g} %")
     ax.axvline(1.0, color="black", linewidth=1)
-    ax.set_xlabel("socklab ÷ raw POSIX (median; throughput: >1 faster, latency p50: <1 faster)")
-    ax.set_title("Library overhead per benchmark" + ("" if len(tables) > 1 else "\n(red: over 2 % slower than raw POSIX)"))
-    if len(tables) > 1:
-        ax.legend(fontsize=8)
+    step = 0.8 / len(tables)
+    for ti, (label, t) in enumerate(tables):
+        by = {f"{r['benchmark']} ({r['metric']})": r for r in t}
+        rows = [by.get(n, {}) for n in names]
+        xs = [r["ratio"] if r.get("ratio") is not None else math.nan for r in rows]
+        ys = [i + (ti - (len(tables) - 1) / 2) * step for i in range(len(names))]
+        err = [[x - r["ratio_ci_low"] if r.get("ratio_ci_low") is not None else 0 for x, r in zip(xs, rows)],
+               [r["ratio_ci_high"] - x if r.get("ratio_ci_high") is not None else 0 for x, r in zip(xs, rows)]]
+        ax.errorbar(xs, ys, xerr=err, fmt="none", ecolor="#555555", capsize=3, linewidth=1)
+        ax.plot(xs, ys, linestyle="none", marker="o", color="#555555", label=label if len(tables) > 1 else "ratio")
+        ax.scatter(xs, ys, c=[VERDICT_COLOUR.get(r.get("verdict"), NEUTRAL) for r in rows], zorder=3)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("socklab ÷ raw POSIX, round by round\n(throughput: > 1 is faster; p50 latency: < 1 is faster)")
+    ax.set_title("Library overhead: ratio and its 95 % interval\n"
+                 + ("red: slower, green: faster with confidence; grey: no measurable difference"
+                    if threshold is not None else "(results without intervals)"), fontsize=10)
+    ax.legend(handles=[Patch(color=WORSE, label="slower"), Patch(color=BETTER, label="faster"),
+                       Patch(color=NEUTRAL, label="no measurable difference")], fontsize=7, loc="upper center",
+              bbox_to_anchor=(0.5, -0.3 - 1.2 / (1.2 + 0.3 * len(names))), ncol=3)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -331,7 +360,7 @@ def describe(fig):
     for ax in fig.axes:
         lines, bars = [], []
         for c in ax.containers:
-            if isinstance(c, ErrorbarContainer):
+            if isinstance(c, ErrorbarContainer) and c.lines[0] is not None:  # a bar's error bars have no line
                 line = c.lines[0]
                 lines.append({"label": c.get_label(), "x": _values(line.get_xdata()),
                               "y": _values(line.get_ydata())})

@@ -48,14 +48,45 @@ def contexts_table(entries):
     return header, rows
 
 
+def run_description(run):
+    """What produced a benchmark run, in a sentence or two: profile, date, commit, machine, how it was
+    repeated, and how many of its rows settled."""
+    ctx = run.context
+    parts = [f"Profile **{ctx.get('profile', '?')}**, measured {ctx.get('date', '?')} at commit "
+             f"{str(ctx.get('socklab_commit', '?'))[:12]} on {ctx.get('host_name', '?')} "
+             f"({ctx.get('cpu_model', '?')}, {ctx.get('num_cpus', '?')} CPUs, {ctx.get('os', '?')} "
+             f"{ctx.get('kernel', '?')}), placement {ctx.get('placement_effective', ctx.get('placement', '?'))}, "
+             f"TCP congestion control {ctx.get('tcp_congestion') or '?'}."]
+    plan = run.extra.get("schedule")
+    if isinstance(plan, dict):
+        summaries = [b.summary for b in run.benchmarks.values() if b.summary]
+        settled = sum(bool(s.get("settled")) for s in summaries)
+        parts.append(f"Repetitions of {plan.get('rep_seconds')} s, {plan.get('min_reps')} to {plan.get('max_reps')} "
+                     f"per benchmark, interleaved round by round; a benchmark stops when the "
+                     f"{100 * plan.get('confidence', 0.95):g} % interval of its median is within "
+                     f"±{100 * plan.get('target', 0):g} % or after {plan.get('budget_s')} s of measuring (seed "
+                     f"{plan.get('seed')}). {settled} of {len(summaries)} benchmarks settled; the others are marked "
+                     f"unsettled: their interval is what this machine allowed.")
+    else:
+        parts.append("Written by socklab-bench before schema 2: medians without intervals.")
+    return " ".join(parts)
+
+
+def _interval(metric, low, high):
+    return "–" if low is None or high is None else f"[{fmt(metric, low)}, {fmt(metric, high)}]"
+
+
 def headline_table(run):
     """One row per benchmark key (family/size): every implementation's headline median side by side,
-    socklab ÷ raw, and the CV of socklab's repetitions."""
+    socklab's 95 % interval, repetitions and whether it settled, and socklab ÷ raw with its interval
+    and verdict (from the run's own round-by-round comparison)."""
     groups = {}
     for b in run.benchmarks.values():
         groups.setdefault(b.key, {})[b.impl] = b
     impls = sorted({i for g in groups.values() for i in g}, key=lambda i: IMPL_ORDER.index(i) if i in IMPL_ORDER else 99)
-    header = ["benchmark", "metric"] + [i or "value" for i in impls] + ["socklab ÷ raw", "CV (socklab)", "reps"]
+    overhead = {row.get("benchmark"): row for row in run.extra.get("overhead", [])}
+    header = (["benchmark", "metric"] + [i or "value" for i in impls] +
+              ["95 % CI (socklab)", "reps", "settled", "socklab ÷ raw [95 % CI]", "verdict"])
     rows = []
     for key, by in groups.items():
         any_b = by.get("socklab") or next(iter(by.values()))
@@ -63,12 +94,66 @@ def headline_table(run):
         cells = [fmt(metric, by[i].median(metric)) if i in by else "–" for i in impls]
         if any(b.errors for b in by.values()):
             cells = [c + (" (ERROR)" if i in by and by[i].errors else "") for c, i in zip(cells, impls)]
-        ratio = "–"
-        if "socklab" in by and "raw" in by and by["raw"].median(metric):
+        summary = any_b.summary
+        settled = "–" if not summary else ("yes" if summary.get("settled") else "UNSETTLED")
+        ratio, verdict = "–", "–"
+        if key in overhead and overhead[key].get("ratio") is not None:
+            o = overhead[key]
+            low, high = o.get("ratio_ci_low"), o.get("ratio_ci_high")
+            ratio = f"{o['ratio']:.3f}" + ("" if low is None else f" [{low:.3f}, {high:.3f}]")
+            verdict = o.get("verdict", "–")
+        elif "socklab" in by and "raw" in by and by["raw"].median(metric):
             ratio = f"{by['socklab'].median(metric) / by['raw'].median(metric):.3f}"
-        cv = any_b.cv(metric)
-        reps = len(any_b.samples.get(metric, []))
-        rows.append([key, metric] + cells + [ratio, "–" if math.isnan(cv) else f"{100 * cv:.1f} %", str(reps)])
+        rows.append([key, metric] + cells + [_interval(metric, summary.get("ci_low"), summary.get("ci_high")),
+                                             str(len(any_b.samples.get(metric, []))), settled, ratio, verdict])
+    return header, rows
+
+
+def costs_table(run):
+    """Per benchmark and implementation: CPU per operation of each end (with socklab's added CPU and its
+    interval), system calls and context switches per operation."""
+    overhead = {row.get("benchmark"): row for row in run.extra.get("overhead", [])}
+    header = ["benchmark", "CPU ns/op socklab", "CPU ns/op raw", "socklab adds (CPU, 95 % CI)", "peer CPU ns/op socklab",
+              "syscalls/op socklab / raw", "switches/op socklab"]
+    groups = {}
+    for b in run.benchmarks.values():
+        if b.summary:
+            groups.setdefault(b.key, {})[b.impl] = b.summary
+    rows = []
+
+    def cpu(s, key="cpu_ns_per_op"):
+        v = (s or {}).get(key, {}).get("median")
+        return "–" if v is None else f"{v:,.0f}"
+
+    for key, by in groups.items():
+        ours, raw = by.get("socklab"), by.get("raw")
+        added = "–"
+        if key in overhead:
+            a, share = overhead[key].get("cpu_ns_added", {}), overhead[key].get("cpu_share_added", {})
+            if a.get("median") is not None:
+                added = f"{a['median']:+,.0f} ns ({100 * share['median']:+.1f} %)"
+                if a.get("ci_low") is not None:
+                    added += f" [{a['ci_low']:+,.0f}, {a['ci_high']:+,.0f}]"
+        calls = " / ".join("–" if s is None or s.get("syscalls_per_op") is None else f"{s['syscalls_per_op']:.2f}"
+                           for s in (ours, raw))
+        switches = "–" if not ours or ours.get("switches_per_op") is None else f"{ours['switches_per_op']:.3f}"
+        rows.append([key, cpu(ours), cpu(raw), added, cpu(ours, "peer_cpu_ns_per_op"), calls, switches])
+    return header, rows
+
+
+def peers_table(run):
+    """socklab against each peer tool, measured interleaved: medians, the ratio with its interval and
+    the verdict."""
+    comparisons = (run.extra.get("peers") or {}).get("comparisons") or []
+    header = ["benchmark", "tool", "socklab", "peer", "socklab ÷ peer [95 % CI]", "rounds", "verdict"]
+    rows = []
+    for c in comparisons:
+        metric = c.get("metric", "")
+        low, high = c.get("ratio_ci_low"), c.get("ratio_ci_high")
+        ratio = "–" if c.get("ratio") is None else f"{c['ratio']:.3f}" + ("" if low is None else f" [{low:.3f}, {high:.3f}]")
+        tool = c.get("tool", "?") + ("" if c.get("peer_size") == c.get("size") else f" ({c.get('peer_size')} B)")
+        rows.append([c.get("benchmark", "?"), tool, fmt(metric, c.get("socklab")), fmt(metric, c.get("peer")), ratio,
+                     str(c.get("rounds", "–")), c.get("verdict", "–")])
     return header, rows
 
 
@@ -137,14 +222,23 @@ def _html_table(header, rows):
 def _status_class(text):
     word = str(text).split(" ")[0]
     return {"pass": ' class="pass"', "FAIL": ' class="fail"', "skip": ' class="skip"', "MISSING": ' class="fail"',
-            "regression": ' class="fail"', "error": ' class="fail"'}.get(word, "")
+            "regression": ' class="fail"', "error": ' class="fail"', "slower": ' class="fail"',
+            "UNSETTLED": ' class="skip"'}.get(word, "")
 
 
 def sections(report):
     """(title, [blocks]) in order; a block is ("table", header, rows), ("text", str) or ("figure", name, title)."""
     out = [("Runs", [("table", *contexts_table(report.contexts))])]
     for run, label in zip(report.bench_runs, report.bench_labels):
-        out.append((f"Benchmarks: {label}", [("table", *headline_table(run))]))
+        blocks = [("text", run_description(run)), ("table", *headline_table(run))]
+        header, rows = costs_table(run)
+        if rows:
+            blocks += [("text", "What each operation costs (medians over the repetitions):"), ("table", header, rows)]
+        header, rows = peers_table(run)
+        if rows:
+            blocks += [("text", "Against the peer tools, measured interleaved with socklab round by round:"),
+                       ("table", header, rows)]
+        out.append((f"Benchmarks: {label}", blocks))
     if report.base is not None:
         blocks = []
         if report.verdict:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Converts iperf3 (-J) and sockperf (text) results into socklab-bench's JSON shape: Google
-Benchmark entries named like ours ("tcp_stream/iperf3/131072/real_time"), so that reports and
-compare.py put the peer tools on the same charts as socklab and raw POSIX.
+"""Converts iperf3 (-J) and sockperf (text) results into socklab-bench's JSON shape: repetition rows
+named like ours ("tcp_stream/iperf3/size:131072", with family, implementation and size as fields),
+so that reports and compare.py put the peer tools on the same charts as socklab and raw POSIX.
 
 Usage:
   convert.py iperf3 RESULT.json
@@ -11,8 +11,12 @@ prints {"benchmarks": [...]} on stdout; bad input: one line on stderr, exit 2.
 """
 import argparse
 import json
+import pathlib
 import re
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common"))
+from results import bench_name  # noqa: E402
 
 
 class ConversionError(Exception):
@@ -22,12 +26,12 @@ class ConversionError(Exception):
 def _entry(family, tool, size, iterations, seconds, counters):
     if iterations <= 0 or seconds <= 0:
         raise ConversionError("the run measured nothing (zero messages or zero time)")
-    name = f"{family}/{tool}/{size}/real_time" if size is not None else f"{family}/{tool}/real_time"
+    name = bench_name(family, tool, size)
     per_iteration_ns = seconds * 1e9 / iterations
     entry = {
-        "name": name, "run_name": name, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
-        "threads": 1, "iterations": int(iterations), "real_time": per_iteration_ns, "cpu_time": per_iteration_ns,
-        "time_unit": "ns",
+        "name": name, "run_name": name, "family": family, "implementation": tool, "size": size,
+        "run_type": "iteration", "repetitions": 1, "repetition_index": 0, "round": 0, "threads": 1,
+        "iterations": int(iterations), "real_time": per_iteration_ns, "cpu_time": None, "time_unit": "ns",
     }
     entry.update(counters)
     return entry
@@ -49,12 +53,16 @@ def iperf3(doc):
                        {"bytes_per_second": nbytes / seconds if seconds else 0.0,
                         "retransmits": (end.get("sum_sent") or {}).get("retransmits", 0)})]
     if proto == "UDP":
-        s = end.get("sum") or {}
+        s = end.get("sum") or {}  # the sender's side, with the receiver's loss
+        got = end.get("sum_received") or {}
         seconds, packets = float(s.get("seconds", 0)), float(s.get("packets", 0))
-        return [_entry("udp_stream", "iperf3", size, packets, seconds,
-                       {"bytes_per_second": float(s.get("bytes", 0)) / seconds if seconds else 0.0,
-                        "items_per_second": packets / seconds if seconds else 0.0,
-                        "loss_ratio": float(s.get("lost_percent", 0)) / 100.0})]
+        received_s = float(got.get("seconds", 0))
+        counters = {"bytes_per_second": float(s.get("bytes", 0)) / seconds if seconds else 0.0,
+                    "items_per_second": packets / seconds if seconds else 0.0,
+                    "loss_ratio": float(s.get("lost_percent", 0)) / 100.0}
+        if received_s:
+            counters["recv_bytes_per_second"] = float(got.get("bits_per_second", 0)) / 8
+        return [_entry("udp_stream", "iperf3", size, packets, seconds, counters)]
     raise ConversionError(f"unknown iperf3 protocol {proto!r}")
 
 

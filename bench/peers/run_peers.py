@@ -1,13 +1,19 @@
 #!/usr/bin/python3
-"""Runs iperf3 and sockperf on 127.0.0.1 beside a socklab-bench run and merges their results into
-its JSON, so that socklab, raw POSIX, iperf3 and sockperf share one chart.
+"""Runs iperf3 and sockperf interleaved with socklab-bench, size by size, on 127.0.0.1, and merges
+their rows and the comparison into socklab-bench's JSON.
 
-The sizes, placement and congestion control come from the bench JSON itself, so the peer tools
-measure what socklab-bench measured: iperf3 for TCP and UDP stream throughput, sockperf for TCP
-and UDP ping-pong (sockperf's smallest message is 14 B; its rows carry their real size).
-Servers bind to 127.0.0.1 only and are ended by their PID; every client run has a time limit.
+For each size socklab-bench measured (tcp_stream and udp_stream against iperf3, tcp_pingpong and
+udp_pingpong against sockperf), rounds alternate: socklab then the peer tool, the peer then socklab,
+..., each for the same time, so that a ratio is measured seconds apart (a run minutes after another
+drifts by 20 % and more here). Rounds go on until the 95 % interval of the round-by-round ratio is
+within the target or the most rounds have run. Each tool warms up outside its measured time:
+socklab-bench by its own warm-up, iperf3 with --omit, sockperf by its warm-up messages.
+The placement and congestion control come from the bench JSON. Servers bind to 127.0.0.1 only and
+are ended by their PID; every client run has a time limit. sockperf's smallest message is 14 B: its
+rows carry their real size.
 
-Usage: run_peers.py BENCH_JSON [--seconds S] [--repetitions N] [--tools iperf3,sockperf]
+Usage: run_peers.py BENCH_JSON --bench SOCKLAB_BENCH [--seconds S] [--rounds N] [--max-rounds N]
+                   [--target PCT] [--threshold PCT] [--tools iperf3,sockperf]
 Exit status: 0 merged, 1 a tool failed, 2 bad input.
 """
 import argparse
@@ -18,28 +24,30 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common"))
 import convert  # noqa: E402  (a sibling module, not an installed package)
-from results import InputError, read_json, write_atomically  # noqa: E402
+import stats  # noqa: E402
+from results import InputError, bench_key, higher_is_better, read_json, row_identity, write_atomically  # noqa: E402
 
 SOCKPERF_MIN, SOCKPERF_MAX = 14, 65507  # sockperf refuses messages outside this range
+PEER_TOOLS = ("iperf3", "sockperf")
+# Which tool each family is compared with, and on what.
+COMPARED = (("tcp_stream", "iperf3", "bytes_per_second"), ("udp_stream", "iperf3", "bytes_per_second"),
+            ("tcp_pingpong", "sockperf", "p50_us"), ("udp_pingpong", "sockperf", "p50_us"))
 
 
 class PeerError(Exception):
-    """A peer tool could not be run or its output not read."""
+    """A peer tool (or socklab-bench) could not be run or its output not read."""
 
 
 def sizes_of(doc, family):
-    """The sizes socklab-bench measured for a family ("tcp_stream/socklab/4096/real_time" -> 4096)."""
-    sizes = set()
-    for b in doc.get("benchmarks", []):
-        parts = b.get("run_name", b.get("name", "")).split("/")
-        if len(parts) >= 3 and parts[0] == family and parts[1] in ("socklab", "raw") and parts[2].isdigit():
-            sizes.add(int(parts[2]))
-    return sorted(sizes)
+    """The sizes socklab-bench measured for a family, from its socklab and raw rows."""
+    return sorted({size for family_, impl, size in map(row_identity, doc.get("benchmarks", []))
+                   if family_ == family and impl in ("socklab", "raw") and isinstance(size, int)})
 
 
 def cpu_pair(placement):
@@ -120,49 +128,107 @@ def run_client(cmd, cpu, seconds):
     return r.stdout
 
 
-def iperf3_runs(doc, cpus, seconds, reps, congestion):
+class Socklab:
+    """One socklab-bench repetition of one benchmark, in a process of its own, as each peer tool run is."""
+
+    def __init__(self, binary, ctx, scratch):
+        self.cmd = [str(binary), f"--profile={ctx.get('profile', 'full')}",
+                    f"--placement={ctx.get('placement', 'cross-cpu')}", "--repetitions=1"]
+        if ctx.get("tcp_congestion"):
+            self.cmd.append(f"--tcp-congestion={ctx['tcp_congestion']}")
+        self.out = pathlib.Path(scratch) / "socklab.json"
+
+    def __call__(self, family, size, seconds):
+        cmd = self.cmd + [f"--filter=^{family}/socklab/size:{size}$", f"--rep-time={seconds}", f"--out={self.out}"]
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+        except subprocess.TimeoutExpired:
+            raise PeerError(f"socklab-bench did not finish within {seconds + 60} s") from None
+        if r.returncode != 0:
+            raise PeerError(f"socklab-bench {family} {size}: {(r.stderr.strip().splitlines() or ['failed'])[-1]}")
+        return json.loads(self.out.read_text())["benchmarks"][0]
+
+
+def iperf3_once(srv, family, size, seconds, cpu, congestion):
+    cmd = ["iperf3", "-c", "127.0.0.1", "-p", str(srv.port), "-l", str(size), "-t", str(seconds), "-O", "1", "-J"]
+    cmd += ["-u", "-b", "0"] if family == "udp_stream" else (["-C", congestion] if congestion else [])
+    text = run_client(cmd, cpu, seconds + 1)
+    try:
+        [row] = convert.iperf3(json.loads(text))
+    except (json.JSONDecodeError, convert.ConversionError) as e:
+        raise PeerError(f"iperf3 {family} -l {size}: {e}") from None
+    return row
+
+
+def sockperf_once(srv, family, size, seconds, cpu):
+    proto = family.split("_")[0]
+    cmd = ["sockperf", "pp", "-i", "127.0.0.1", "-p", str(srv.port), "-m", str(size), "-t", str(seconds),
+           "--full-rtt"] + (["--tcp"] if proto == "tcp" else [])
+    try:
+        [row] = convert.sockperf_pingpong(run_client(cmd, cpu, seconds), proto, size)
+    except convert.ConversionError as e:
+        raise PeerError(f"sockperf {proto} -m {size}: {e}") from None
+    return row
+
+
+def interleave(family, size, tool, metric, socklab_once, peer_once, args):
+    """Rounds of socklab and the peer, alternating who goes first, until the ratio's interval is within
+    the target (after --rounds) or --max-rounds have run. Returns the comparison and the peer's rows."""
+    ours, theirs, rows = [], [], []
+    for r in range(args.max_rounds):
+        pair = {}
+        for who in (("socklab", "peer") if r % 2 == 0 else ("peer", "socklab")):
+            pair[who] = socklab_once() if who == "socklab" else peer_once()
+        pair["peer"].update(round=r, repetition_index=r)
+        rows.append(pair["peer"])
+        ours.append(pair["socklab"][metric])
+        theirs.append(pair["peer"][metric])
+        ratios = [a / b for a, b in zip(ours, theirs) if b]
+        if r + 1 >= args.rounds and stats.relative_half_width(stats.median_interval(ratios),
+                                                                stats.median(ratios)) <= args.target:
+            break
+    for row in rows:
+        row["repetitions"] = len(rows)
+    ratios = [a / b for a, b in zip(ours, theirs) if b]
+    interval = stats.median_interval(ratios)
+    return {"benchmark": bench_key(family, size), "family": family, "size": size, "tool": tool,
+            "peer_size": rows[0]["size"], "metric": metric, "socklab": stats.median(ours),
+            "peer": stats.median(theirs), "ratio": stats.median(ratios),
+            "ratio_ci_low": interval[0] if interval else None, "ratio_ci_high": interval[1] if interval else None,
+            "rounds": len(ratios), "threshold": args.threshold,
+            "verdict": stats.verdict(interval, args.threshold, higher_is_better(metric)),
+            "socklab_samples": ours, "peer_samples": theirs}, rows
+
+
+def run_tool(tool, doc, socklab, cpus, args, congestion):
+    """Every comparison with one peer tool: (comparisons, peer rows)."""
     client_cpu, server_cpu = cpus or (None, None)
-    out = []
-    with Server(lambda p: ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(p)], "tcp", server_cpu) as srv:
-        for proto, family in (("tcp", "tcp_stream"), ("udp", "udp_stream")):
-            for size in sizes_of(doc, family):
-                for rep in range(reps):
-                    cmd = ["iperf3", "-c", "127.0.0.1", "-p", str(srv.port), "-l", str(size), "-t", str(seconds), "-J"]
-                    cmd += ["-u", "-b", "0"] if proto == "udp" else (["-C", congestion] if congestion else [])
-                    text = run_client(cmd, client_cpu, seconds)
-                    try:
-                        entries = convert.iperf3(json.loads(text))
-                    except (json.JSONDecodeError, convert.ConversionError) as e:
-                        raise PeerError(f"iperf3 {proto} -l {size}: {e}") from None
-                    out += [mark(e, rep, reps) for e in entries]
-    return out
+    comparisons, rows = [], []
 
+    def compare_family(family, metric, srv):
+        for size in sizes_of(doc, family):
+            peer_size = min(max(size, SOCKPERF_MIN), SOCKPERF_MAX) if tool == "sockperf" else size
+            print(f"run_peers.py: {family} {size} B: socklab and {tool}, interleaved", file=sys.stderr, flush=True)
+            peer = ((lambda: iperf3_once(srv, family, peer_size, args.seconds, client_cpu, congestion))
+                    if tool == "iperf3" else (lambda: sockperf_once(srv, family, peer_size, args.seconds, client_cpu)))
+            c, r = interleave(family, size, tool, metric, lambda: socklab(family, size, args.seconds), peer, args)
+            comparisons.append(c)
+            rows.extend(r)
 
-def sockperf_runs(doc, cpus, seconds, reps):
-    client_cpu, server_cpu = cpus or (None, None)
-    out = []
-    for proto in ("tcp", "udp"):
-        flag = ["--tcp"] if proto == "tcp" else []
-        sizes = sorted({min(max(s, SOCKPERF_MIN), SOCKPERF_MAX) for s in sizes_of(doc, f"{proto}_pingpong")})
-        if not sizes:
-            continue
-        with Server(lambda p: ["sockperf", "sr", "-i", "127.0.0.1", "-p", str(p)] + flag, proto, server_cpu) as srv:
-            for size in sizes:
-                for rep in range(reps):
-                    cmd = ["sockperf", "pp", "-i", "127.0.0.1", "-p", str(srv.port), "-m", str(size),
-                           "-t", str(seconds), "--full-rtt"] + flag
-                    text = run_client(cmd, client_cpu, seconds)
-                    try:
-                        entries = convert.sockperf_pingpong(text, proto, size)
-                    except convert.ConversionError as e:
-                        raise PeerError(f"sockperf {proto} -m {size}: {e}") from None
-                    out += [mark(e, rep, reps) for e in entries]
-    return out
-
-
-def mark(entry, rep, reps):
-    entry.update(repetitions=reps, repetition_index=rep, peer_tool=entry["name"].split("/")[1])
-    return entry
+    if tool == "iperf3":
+        with Server(lambda p: ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(p)], "tcp", server_cpu) as srv:
+            for family, tool_, metric in COMPARED:
+                if tool_ == tool:
+                    compare_family(family, metric, srv)
+    else:
+        for family, tool_, metric in COMPARED:
+            if tool_ != tool or not sizes_of(doc, family):
+                continue
+            proto = family.split("_")[0]
+            flag = ["--tcp"] if proto == "tcp" else []
+            with Server(lambda p: ["sockperf", "sr", "-i", "127.0.0.1", "-p", str(p)] + flag, proto, server_cpu) as srv:
+                compare_family(family, metric, srv)
+    return comparisons, rows
 
 
 def tool_version(cmd):
@@ -181,48 +247,72 @@ def load_bench(path):
     return doc
 
 
+def percent(text):
+    try:
+        value = float(str(text).rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"a percentage from 0 to 100, got {text!r}")
+    return value / 100
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="run_peers.py", description=__doc__.splitlines()[0])
     parser.add_argument("bench_json")
-    parser.add_argument("--seconds", type=int, default=2, help="length of each tool run (default 2)")
-    parser.add_argument("--repetitions", type=int, default=3, help="runs per size (default 3)")
+    parser.add_argument("--bench", help="the socklab-bench binary that wrote BENCH_JSON (required)")
+    parser.add_argument("--seconds", type=int, default=2, help="length of each tool's run (default 2)")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds before the target may end a size (default 6)")
+    parser.add_argument("--max-rounds", type=int, default=12, help="rounds at most (default 12)")
+    parser.add_argument("--target", type=percent, default=0.03, help="ratio interval half-width (default 3%%)")
+    parser.add_argument("--threshold", type=percent, default=0.05,
+                        help="'slower'/'faster' only beyond this, with confidence (default 5%%)")
     parser.add_argument("--tools", default="iperf3,sockperf", help="comma-separated subset of iperf3,sockperf")
     args = parser.parse_args(argv)
     tools = [t for t in args.tools.split(",") if t]
-    if not 1 <= args.seconds <= 60 or not 1 <= args.repetitions <= 20:
-        parser.error("--seconds must be 1..60 and --repetitions 1..20")
-    if unknown := set(tools) - {"iperf3", "sockperf"}:
+    if not 1 <= args.seconds <= 60 or not 6 <= args.rounds <= args.max_rounds <= 50:
+        parser.error("--seconds must be 1..60, --rounds 6..--max-rounds, --max-rounds at most 50")
+    if unknown := set(tools) - set(PEER_TOOLS):
         parser.error(f"unknown tool(s) {', '.join(sorted(unknown))}")
     try:
         doc = load_bench(args.bench_json)
     except InputError as e:
         print(f"run_peers.py: {e}", file=sys.stderr)
         return 2
+    if not args.bench or not (os.path.isfile(args.bench) and os.access(args.bench, os.X_OK)):
+        print(f"run_peers.py: --bench {args.bench or '(none given)'}: not an executable socklab-bench",
+              file=sys.stderr)
+        return 2
     ctx = doc["context"]
     cpus = cpu_pair(str(ctx.get("placement_effective", ctx.get("placement", "cross-cpu"))))
     congestion = ctx.get("tcp_congestion") or None
-    runners = {"iperf3": lambda: iperf3_runs(doc, cpus, args.seconds, args.repetitions, congestion),
-               "sockperf": lambda: sockperf_runs(doc, cpus, args.seconds, args.repetitions)}
     versions = {"iperf3": ["iperf3", "--version"], "sockperf": ["sockperf", "--version"]}
-    peers, status = {}, 0
-    doc["benchmarks"] = [b for b in doc["benchmarks"] if "peer_tool" not in b]  # a rerun replaces old rows
-    for tool in tools:
-        if not shutil.which(tool):
-            print(f"run_peers.py: {tool} is not installed; skipped", file=sys.stderr)
-            continue
-        print(f"run_peers.py: running {tool} on 127.0.0.1 ...", file=sys.stderr, flush=True)
-        try:
-            entries = runners[tool]()
-        except PeerError as e:
-            print(f"run_peers.py: {tool}: {e}", file=sys.stderr)
-            status = 1
-            continue
-        doc["benchmarks"] += entries
-        peers[tool] = {"version": tool_version(versions[tool]), "runs": len(entries)}
+    peers, comparisons, status = {}, [], 0
+    doc["benchmarks"] = [b for b in doc["benchmarks"] if row_identity(b)[1] not in PEER_TOOLS]  # a rerun replaces them
+    with tempfile.TemporaryDirectory(prefix="socklab-peers-") as scratch:
+        socklab = Socklab(args.bench, ctx, scratch)
+        for tool in tools:
+            if not shutil.which(tool):
+                print(f"run_peers.py: {tool} is not installed; skipped", file=sys.stderr)
+                continue
+            try:
+                found, rows = run_tool(tool, doc, socklab, cpus, args, congestion)
+            except PeerError as e:
+                print(f"run_peers.py: {tool}: {e}", file=sys.stderr)
+                status = 1
+                continue
+            doc["benchmarks"] += rows
+            comparisons += found
+            peers[tool] = {"version": tool_version(versions[tool]), "runs": len(rows)}
     doc.setdefault("socklab", {})["peers"] = {
-        "tools": peers, "seconds_per_run": args.seconds, "repetitions": args.repetitions,
-        "cpus": {"client": cpus[0], "server": cpus[1]} if cpus else "unpinned", "tcp_congestion": congestion}
-    write_atomically(args.bench_json, json.dumps(doc, indent=2) + "\n")
+        "tools": peers, "seconds_per_run": args.seconds, "rounds": args.rounds, "max_rounds": args.max_rounds,
+        "target": args.target, "cpus": {"client": cpus[0], "server": cpus[1]} if cpus else "unpinned",
+        "tcp_congestion": congestion, "comparisons": comparisons}
+    write_atomically(args.bench_json, json.dumps(doc, indent=1) + "\n")
+    for c in comparisons:
+        ci = "–" if c["ratio_ci_low"] is None else f"[{c['ratio_ci_low']:.3f}, {c['ratio_ci_high']:.3f}]"
+        print(f"  {c['benchmark']:24} socklab / {c['tool']:8} {c['ratio']:.3f} {ci:18} {c['rounds']:2} rounds  "
+              f"{c['verdict']}")
     return status
 
 

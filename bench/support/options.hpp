@@ -55,8 +55,9 @@ struct options {
   std::optional<double> budget_s;
   std::optional<double> warmup_max_s;
   std::optional<std::uint64_t> seed;
-  std::optional<int> rotate;         // rounds per connection before a fresh one
-  double overhead_threshold = 0.05;  // socklab ÷ raw is "slower" only beyond this, with confidence (the gate's threshold)
+  std::optional<int> rotate;  // rounds per connection before a fresh one
+  double overhead_threshold =
+      0.05;  // socklab ÷ raw is "slower" only beyond this, with confidence (the gate's threshold)
 };
 
 /// The options in force (set once by main before any benchmark runs).

@@ -14,7 +14,8 @@ import convert  # noqa: E402
 
 def test_iperf3_tcp_is_the_receiver_rate():
     [e] = convert.iperf3(json.loads((FIXTURES / "iperf3_tcp.json").read_text()))
-    assert e["name"] == "tcp_stream/iperf3/131072/real_time"
+    assert e["name"] == "tcp_stream/iperf3/size:131072"
+    assert (e["family"], e["implementation"], e["size"]) == ("tcp_stream", "iperf3", 131072)
     assert e["bytes_per_second"] == pytest.approx(2899312640 / 1.002901)
     assert e["run_type"] == "iteration" and e["time_unit"] == "ns"
     assert e["real_time"] == pytest.approx(1.002901e9 / (2899312640 / 131072))
@@ -22,7 +23,7 @@ def test_iperf3_tcp_is_the_receiver_rate():
 
 def test_iperf3_udp_has_rate_packets_and_loss():
     [e] = convert.iperf3(json.loads((FIXTURES / "iperf3_udp.json").read_text()))
-    assert e["name"] == "udp_stream/iperf3/1400/real_time"
+    assert e["name"] == "udp_stream/iperf3/size:1400"
     assert e["items_per_second"] == pytest.approx(8921 / 1.000146)
     assert e["bytes_per_second"] == pytest.approx(12489400 / 1.000146)
     assert e["loss_ratio"] == 0.0
@@ -30,7 +31,7 @@ def test_iperf3_udp_has_rate_packets_and_loss():
 
 def test_sockperf_pingpong_percentiles():
     [e] = convert.sockperf_pingpong((FIXTURES / "sp_pp.txt").read_text(), "udp", 14)
-    assert e["name"] == "udp_pingpong/sockperf/14/real_time"
+    assert e["name"] == "udp_pingpong/sockperf/size:14"
     assert (e["p50_us"], e["p90_us"], e["p99_us"], e["p999_us"], e["max_us"]) == (27.305, 36.218, 47.379, 86.582, 1501.494)
     assert e["items_per_second"] == pytest.approx(9582 / 0.550)
     [half] = convert.sockperf_pingpong((FIXTURES / "sp_pp.txt").read_text(), "udp", 14, half_rtt=True)
@@ -39,7 +40,7 @@ def test_sockperf_pingpong_percentiles():
 
 def test_sockperf_throughput():
     [e] = convert.sockperf_throughput((FIXTURES / "sp_tp.txt").read_text(), "udp", 1400)
-    assert e["name"] == "udp_stream/sockperf/1400/real_time"
+    assert e["name"] == "udp_stream/sockperf/size:1400"
     assert e["items_per_second"] == 258436
     assert e["bytes_per_second"] == pytest.approx(345.049e6)
     assert e["iterations"] == 258561
@@ -76,4 +77,4 @@ def test_cli_prints_benchmark_json(tmp_path):
     r = subprocess.run([sys.executable, str(HERE.parent / "peers" / "convert.py"), "iperf3",
                         str(FIXTURES / "iperf3_tcp.json")], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["benchmarks"][0]["name"] == "tcp_stream/iperf3/131072/real_time"
+    assert json.loads(r.stdout)["benchmarks"][0]["name"] == "tcp_stream/iperf3/size:131072"

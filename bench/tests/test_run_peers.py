@@ -15,14 +15,15 @@ import run_peers  # noqa: E402
 
 
 def bench_doc(names):
-    return {"context": {"placement": "cross-cpu", "placement_effective": "cross-cpu", "tcp_congestion": "cubic"},
+    return {"context": {"placement": "cross-cpu", "placement_effective": "cross-cpu", "tcp_congestion": "cubic",
+                        "profile": "quick"},
             "benchmarks": [{"name": n, "run_name": n, "run_type": "iteration"} for n in names]}
 
 
 def test_sizes_come_from_the_socklab_and_raw_rows_of_a_family():
-    doc = bench_doc(["tcp_stream/socklab/4096/real_time", "tcp_stream/raw/64/real_time",
-                     "tcp_stream/iperf3/131072/real_time", "udp_stream/raw/1472/real_time",
-                     "tcp_connect/socklab/real_time"])
+    doc = bench_doc(["tcp_stream/socklab/size:4096", "tcp_stream/raw/size:64", "tcp_stream/iperf3/size:131072",
+                     "udp_stream/raw/1472/real_time",  # a schema-1 name reads the same
+                     "tcp_connect/socklab"])
     assert run_peers.sizes_of(doc, "tcp_stream") == [64, 4096]
     assert run_peers.sizes_of(doc, "udp_stream") == [1472]
     assert run_peers.sizes_of(doc, "tcp_connect") == []
@@ -53,44 +54,64 @@ def test_listening_reads_the_kernel_socket_table(tmp_path):
     ("{not json", "not valid JSON"),
     ('{"benchmarks": []}', "not socklab-bench JSON"),
 ])
-def test_bad_input_is_one_line_exit_2_and_leaves_the_file(tmp_path, content, message):
+def test_bad_input_is_one_line_exit_2_and_leaves_the_file(tmp_path, bench, content, message):
     path = tmp_path / "bench.json"
     if content is not None:
         path.write_text(content)
-    r = subprocess.run([sys.executable, RUNNER, path], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([sys.executable, RUNNER, path, "--bench", str(bench)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert (path.read_text() if content is not None else None) == content
 
 
-def test_bad_flags_exit_2(tmp_path):
+def test_bad_flags_exit_2(tmp_path, bench):
     path = tmp_path / "bench.json"
     path.write_text(json.dumps(bench_doc([])))
-    for flags in (["--tools", "netperf"], ["--seconds", "0"], ["--repetitions", "x"]):
-        r = subprocess.run([sys.executable, RUNNER, path, *flags], capture_output=True, text=True, timeout=60)
+    for flags in (["--tools", "netperf"], ["--seconds", "0"], ["--rounds", "x"], ["--rounds", "3"]):
+        r = subprocess.run([sys.executable, RUNNER, path, "--bench", str(bench), *flags], capture_output=True,
+                           text=True, timeout=60)
         assert r.returncode == 2, flags
+    r = subprocess.run([sys.executable, RUNNER, path], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--bench (none given)" in r.stderr
+    r = subprocess.run([sys.executable, RUNNER, path, "--bench", str(tmp_path)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "not an executable" in r.stderr
+
+
+def test_a_ratio_is_only_a_verdict_beyond_the_threshold_with_confidence():
+    assert run_peers.stats.verdict((1.06, 1.20, 0.96), 0.05, True) == "faster"
+    assert run_peers.stats.verdict((1.02, 1.20, 0.96), 0.05, True) == "no measurable difference"
+    assert run_peers.stats.verdict((1.06, 1.20, 0.96), 0.05, False) == "slower"  # a longer latency
+    assert run_peers.stats.verdict(None, 0.05, True) == "too few rounds"
 
 
 @pytest.mark.skipif(not (shutil.which("iperf3") and shutil.which("sockperf")), reason="iperf3/sockperf not installed")
-def test_a_real_run_merges_one_row_per_size_and_repetition(tmp_path):
+def test_a_real_run_interleaves_socklab_and_the_peers_round_by_round(tmp_path, bench):
     path = tmp_path / "bench.json"
-    names = ["tcp_stream/socklab/4096/real_time", "udp_stream/raw/1472/real_time", "tcp_pingpong/raw/1/real_time"]
-    path.write_text(json.dumps(bench_doc(names)))
-    r = subprocess.run([sys.executable, RUNNER, path, "--seconds", "1", "--repetitions", "2"],
-                       capture_output=True, text=True, timeout=120)
+    path.write_text(json.dumps(bench_doc(["tcp_stream/socklab/size:4096", "tcp_pingpong/raw/size:1"])))
+    flags = ["--bench", str(bench), "--seconds", "1", "--rounds", "6", "--max-rounds", "6"]
+    r = subprocess.run([sys.executable, RUNNER, path, *flags], capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr
     doc = json.loads(path.read_text())
-    rows = [b for b in doc["benchmarks"] if "peer_tool" in b]
-    assert sorted((b["name"], b["repetition_index"]) for b in rows) == [
-        ("tcp_pingpong/sockperf/14/real_time", 0), ("tcp_pingpong/sockperf/14/real_time", 1),
-        ("tcp_stream/iperf3/4096/real_time", 0), ("tcp_stream/iperf3/4096/real_time", 1),
-        ("udp_stream/iperf3/1472/real_time", 0), ("udp_stream/iperf3/1472/real_time", 1)]
-    assert all(b["bytes_per_second"] > 0 for b in rows if "stream" in b["name"])
-    assert all(0 < b["p50_us"] <= b["p99_us"] for b in rows if "pingpong" in b["name"])
-    assert doc["socklab"]["peers"]["tcp_congestion"] == "cubic"
-    # A second run replaces the peer rows instead of piling up duplicates.
-    r = subprocess.run([sys.executable, RUNNER, path, "--seconds", "1", "--repetitions", "1", "--tools", "sockperf"],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    rows = [b["name"] for b in json.loads(path.read_text())["benchmarks"] if "peer_tool" in b]
-    assert rows == ["tcp_pingpong/sockperf/14/real_time"]
+    rows = [b for b in doc["benchmarks"] if b.get("implementation") in ("iperf3", "sockperf")]
+    assert sorted((b["name"], b["round"]) for b in rows) == sorted(
+        [("tcp_pingpong/sockperf/size:14", k) for k in range(6)] + [("tcp_stream/iperf3/size:4096", k) for k in range(6)])
+    assert all(b["bytes_per_second"] > 0 for b in rows if b["family"] == "tcp_stream")
+    assert all(0 < b["p50_us"] <= b["p99_us"] for b in rows if b["family"] == "tcp_pingpong")
+    peers = doc["socklab"]["peers"]
+    assert peers["tcp_congestion"] == "cubic"
+    by = {c["benchmark"]: c for c in peers["comparisons"]}
+    assert set(by) == {"tcp_stream/size:4096", "tcp_pingpong/size:1"}
+    for c in by.values():
+        assert c["rounds"] == 6 and len(c["socklab_samples"]) == len(c["peer_samples"]) == 6
+        assert c["ratio_ci_low"] <= c["ratio"] <= c["ratio_ci_high"]
+    assert by["tcp_pingpong/size:1"]["peer_size"] == 14 and by["tcp_pingpong/size:1"]["tool"] == "sockperf"
+    # A second run replaces the peer rows instead of piling up duplicates (here: with no tool on PATH).
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    r = subprocess.run([sys.executable, RUNNER, path, *flags], capture_output=True, text=True, timeout=60,
+                       env={"PATH": str(empty)})
+    assert r.returncode == 0 and "not installed; skipped" in r.stderr, r.stderr
+    doc = json.loads(path.read_text())
+    assert not [b for b in doc["benchmarks"] if b.get("implementation") in ("iperf3", "sockperf")]
+    assert doc["socklab"]["peers"]["comparisons"] == []

@@ -11,6 +11,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
 REPORT = HERE.parent / "report.py"
 LINUX, SECOND, BASE = FIX / "bench_linux.json", FIX / "bench_second.json", FIX / "bench_baseline.json"
+V2 = FIX / "bench_v2.json"  # a real quick run of schema 2 (intervals, costs), with interleaved peers
 CONF = FIX / "conformance_fail_skip.json"
 ALPHA = "Linux 6.1.0-13-amd64 alpha @aaaaaaa"
 
@@ -85,19 +86,21 @@ def test_loss_is_in_percent_per_datagram_family(single):
     assert line(ax, "socklab (unix_dgram)")["y"] == pytest.approx([0.0])
 
 
-def test_overhead_bars_come_from_the_runs_overhead_table(single):
+def test_overhead_dots_come_from_the_runs_overhead_table(single):
     [ax] = figures(single)["overhead"]["axes"]
     assert ax["yticklabels"] == ["tcp_stream/4096 (bytes_per_second)", "tcp_pingpong/1 (p50_us)"]
-    assert ax["bars"][0]["values"] == pytest.approx([1.0, 101 / 99])
+    assert line(ax, "ratio")["x"] == pytest.approx([1.0, 101 / 99])
+    assert "without intervals" in ax["title"]  # a schema-1 table has none
 
 
 def test_summary_numbers_match_the_inputs(single):
     md = (single / "summary.md").read_text()
     row = next(r for r in md.splitlines() if r.startswith("| tcp_stream/size:4096 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    # benchmark, metric, socklab, raw, iperf3, sockperf, ratio, CV, reps
+    # benchmark, metric, socklab, raw, iperf3, sockperf, CI, reps, settled, ratio, verdict: a schema-1 file
+    # has medians only
     assert cells == ["tcp_stream/size:4096", "bytes_per_second", "11.00 Gbit/s", "10.00 Gbit/s", "5.00 Gbit/s", "–",
-                     "1.100", "9.1 %", "3"]
+                     "–", "3", "–", "1.100", "–"]
     assert "| tcp_pingpong/size:1 | p50_us | 101.0 µs | 99.0 µs |" in md
     assert "| tcp_connect | items_per_second | 5,100 /s | 5,000 /s |" in md
     assert ALPHA in md and "cubic" in md and "cross-cpu" in md  # run context
@@ -192,3 +195,54 @@ def test_cross_host_runs_are_labelled_with_the_far_end(tmp_path):
     r = run(remote, "-o", tmp_path / "out")
     assert r.returncode == 0, r.stderr
     assert f"{ALPHA} → far (10.250.0.2:5301)" in (tmp_path / "out" / "summary.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def v2(tmp_path_factory):
+    out = tmp_path_factory.mktemp("v2")
+    r = run(V2, "-o", out)
+    assert r.returncode == 0, r.stderr
+    return out, json.loads(V2.read_text())
+
+
+def test_the_report_says_what_produced_the_run(v2):
+    out, doc = v2
+    md = (out / "summary.md").read_text()
+    ctx = doc["context"]
+    for fact in ("Profile **quick**", ctx["date"], ctx["socklab_commit"][:12], ctx["cpu_model"], ctx["kernel"],
+                 f"seed {doc['socklab']['schedule']['seed']}"):
+        assert fact in md, fact
+
+
+def test_each_row_shows_its_interval_and_whether_it_settled(v2):
+    out, doc = v2
+    md = (out / "summary.md").read_text()
+    summary = {s["name"]: s for s in doc["socklab"]["summary"]}
+    tcp = summary["tcp_stream/socklab/size:4096"]
+    row = next(r for r in md.splitlines() if r.startswith("| tcp_stream/size:4096 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[6] == f"[{tcp['ci_low'] * 8e-9:.2f} Gbit/s, {tcp['ci_high'] * 8e-9:.2f} Gbit/s]"
+    assert cells[7] == str(tcp["repetitions"]) and cells[8] == ("yes" if tcp["settled"] else "UNSETTLED")
+    overhead = {o["benchmark"]: o for o in doc["socklab"]["overhead"]}["tcp_stream/size:4096"]
+    assert cells[9] == f"{overhead['ratio']:.3f} [{overhead['ratio_ci_low']:.3f}, {overhead['ratio_ci_high']:.3f}]"
+    assert cells[10] == overhead["verdict"]
+
+
+def test_costs_and_peers_have_tables_of_their_own(v2):
+    out, doc = v2
+    md = (out / "summary.md").read_text()
+    assert "| tcp_stream/size:4096 | " in md.split("What each operation costs")[1]
+    peers = md.split("Against the peer tools")[1].split("## Plots")[0]
+    for c in doc["socklab"]["peers"]["comparisons"]:
+        assert f"| {c['benchmark']} | {c['tool']}" in peers and c["verdict"] in peers
+    assert "sockperf (14 B)" in peers  # sockperf's smallest message, not socklab's 1 B
+
+
+def test_overhead_verdicts_and_intervals_are_drawn(v2):
+    out, doc = v2
+    [ax] = figures(out)["overhead"]["axes"]
+    rows = doc["socklab"]["overhead"]
+    assert line(ax, "ratio")["x"] == pytest.approx([r["ratio"] for r in rows])
+    assert "95 % interval" in ax["title"] and "no measurable difference" in ax["title"]
+    [tcp] = figures(out)["throughput_tcp"]["axes"]
+    assert "95 % interval" in tcp["title"]

@@ -37,3 +37,24 @@ def test_an_unreadable_log_is_one_line_and_exit_2(tmp_path):
     r = subprocess.run([sys.executable, TOOL, "--summarize", tmp_path / "log.jsonl"], capture_output=True, text=True,
                        timeout=30)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and r.stdout == ""
+
+
+MAIN_JOB = HERE.parent / "main_job_accuracy.py"
+
+
+def test_the_main_job_summary_counts_pairs_detections_slower_rows_and_time(tmp_path):
+    def entry(kind, flagged=(), slower=(), seconds=170, moved=()):
+        return {"kind": kind, "exit": 0, "seconds": seconds, "slower": list(slower), "flagged": list(flagged),
+                "machine_changed": list(moved), "insufficient": []}
+    hit = ["tcp_stream/socklab/size:4096 bytes_per_second -14.0%"]
+    records = [entry("first", seconds=200), entry("aa", moved=["a", "b"]), entry("aa", flagged=["x/socklab y -6%"]),
+               entry("planted", flagged=hit), entry("aa", slower=["udp_sendto/size:1472"], seconds=150),
+               entry("planted")]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    r = subprocess.run([sys.executable, MAIN_JOB, "--summarize", log], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "| 3 pairs | **1 of 3** flagged a regression |" in r.stdout
+    assert "| 2 | **1 of 2** failed the gate on tcp_stream |" in r.stdout
+    assert "| 4 runs | **1 of 4** runs called any | udp_sendto/size:1472 |" in r.stdout
+    assert "median 170 s, longest 200 s" in r.stdout

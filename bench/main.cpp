@@ -155,7 +155,7 @@ int run(int argc, char** argv) {
   if (!o.remote.empty()) {
     remote::client_options c;
     c.server = o.remote;
-    c.repetitions = o.fixed_repetitions.value_or(3);
+    c.repetitions = o.fixed_repetitions.value_or(6);  // the fewest that give a 95 % interval
     c.out = o.out;
     try {
       c.tests = o.tests.empty() ? remote::default_tests(o.sweep == profile::quick, o.duration_s, o.rate_bps)

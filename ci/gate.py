@@ -199,9 +199,11 @@ def compare_benchmarks(base, cur, args):
             row.update(verdict="machine-changed",
                        detail=f"socklab moved {100 * own['change']:+.1f} % and its raw twin with it "
                               f"(ratio {100 * ratio['change']:+.1f} %)")
-    for row in control_rows:
+    for row in control_rows:  # the control never fails: too few repetitions only means nothing to say
         if row["verdict"] in ("regression", "improvement"):
             row.update(verdict="machine-changed", detail=f"the raw POSIX twin moved {100 * row['change']:+.1f} %")
+        elif row["verdict"] == "insufficient":
+            row.update(verdict="same", detail=f"the control has too few repetitions to tell ({row['detail']})")
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks and c.impl not in PEER_TOOLS:
             rows.append({"name": name, "metric": c.headline, "verdict": "error" if c.errors else "new",

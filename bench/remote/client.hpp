@@ -15,7 +15,7 @@ namespace socklab::bench::remote {
 struct client_options {
   std::string server;               // HOST:PORT, numeric ([v6]:port for IPv6)
   std::vector<test_request> tests;  // each run `repetitions` times
-  int repetitions = 3;
+  int repetitions = 6;
   std::string out;  // JSON path ("" = print only)
 };
 

@@ -113,7 +113,7 @@ std::string usage() {
          "  --target-ci=PCT               settled: the median's interval within +-PCT (3 %)\n"
          "  --budget=SECONDS              measuring time per benchmark, both twins, after min-reps (5 / 15)\n"
          "  --warmup-max=SECONDS          longest warm-up (0.4 / 1)\n"
-         "  --repetitions=N               exactly N repetitions, no adaptive stop (cross-host: per test, 3)\n"
+         "  --repetitions=N               exactly N repetitions, no adaptive stop (cross-host: per test, 6)\n"
          "  --rotate=N                    a fresh connection (and peer) every N rounds, 0: one for all (4)\n"
          "  --seed=N                      the rounds' random order (default: random, recorded)\n"
          "  --overhead-threshold=PCT      socklab / raw is 'slower' only beyond this, with 95 % confidence "

@@ -33,8 +33,8 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "ci"))
-import gate  # noqa: E402
+
+from ci import gate
 
 # One representative size per family, socklab twins only: the raw POSIX twins measure the machine,
 # which a change to socklab cannot slow, and gating them would only double the comparisons.

@@ -20,14 +20,12 @@ Exit status: 0 no regression, 1 regression (or insufficient data, error, missing
 import argparse
 import json
 import math
-import pathlib
 import statistics
 import sys
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
-from results import InputError, comparable, higher_is_better, load, write_atomically  # noqa: E402
-from results import BenchRun, ConformanceRun, bench_name  # noqa: E402
+from common import verdicts as V
+from common.results import BenchRun, ConformanceRun, InputError, bench_name, comparable, higher_is_better, load, write_atomically
 
 PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
 # The standard error of a median is about 1.2533 sigma / sqrt(n), and sigma about 1.4826 MAD.
@@ -60,6 +58,21 @@ def fraction(text):
 def min_attainable_p(n1, n2):
     """The smallest one-sided p-value a rank test can give with n1 and n2 samples: 1 / C(n1+n2, n1)."""
     return 1.0 / math.comb(n1 + n2, n1)
+
+
+def repetitions_needed(n_base, n_cur, tests, alpha, floor):
+    """The fewest repetitions k (at least floor) such that, with at least k on each side, a rank test
+    can reach alpha/tests."""
+    k = max(floor, 1)
+    while k < 1000 and min_attainable_p(max(n_base, k), max(n_cur, k)) > alpha / tests:
+        k += 1
+    return k
+
+
+def more_repetitions(n):
+    """What to run for n repetitions a side."""
+    return (f"needs {n} repetitions a side: run both with `./socklab bench -- --min-reps={n}`"
+            f" (or `./socklab gate --ab REF --rounds {n}`)")
 
 
 def rank_test(worse_side, other):
@@ -104,7 +117,7 @@ def judge(row, xb, xc, metric, threshold, args):
     row is settled without a test (too few repetitions)."""
     mb, mc = statistics.median(xb), statistics.median(xc)
     better_up = higher_is_better(metric)
-    change = (mc - mb) / mb if mb else math.nan  # signed: + means the number went up
+    change = V.change(mb, mc)
     worse = -change if better_up else change
     # Three standard errors of the baseline median: the floor shrinks as repetitions accumulate, so
     # a real shift in a noisy benchmark can still be shown.
@@ -112,7 +125,8 @@ def judge(row, xb, xc, metric, threshold, args):
     noise = 3 * MEDIAN_SE_PER_MAD * mad / math.sqrt(len(xb)) / mb if mb else 0.0
     row.update(baseline=mb, current=mc, change=change, threshold=max(threshold, noise))
     if min(len(xb), len(xc)) < args.min_reps:
-        row.update(verdict="insufficient", detail=f"fewer than {args.min_reps} repetitions a side")
+        row.update(verdict=V.INSUFFICIENT, detail=f"{len(xb)} vs {len(xc)} repetitions, fewer than "
+                   f"{args.min_reps} a side; {more_repetitions(args.min_reps)}")
         return None
     # Worse means smaller for higher-is-better metrics: test current < baseline, and the reverse.
     p_worse = rank_test(xc, xb) if better_up else rank_test([-x for x in xc], [-x for x in xb])
@@ -120,7 +134,7 @@ def judge(row, xb, xc, metric, threshold, args):
     return row, worse, p_worse, p_better, min_attainable_p(len(xb), len(xc))
 
 
-def decide(tests, alpha):
+def decide(tests, alpha, min_reps):
     """Holm over the regression tests (what fails a build) and, separately, over the improvement
     tests (reported only): each family-wise error stays at alpha."""
     m = len(tests)
@@ -128,14 +142,15 @@ def decide(tests, alpha):
     for (row, worse, p_worse, p_better, p_min), p_w, p_b in zip(tests, worse_holm, better_holm):
         row.update(p_value=p_worse, p_holm=p_w, p_holm_better=p_b)
         if p_min > alpha / m:
-            row.update(verdict="insufficient",
-                       detail=f"{row['n_base']} vs {row['n_cur']} repetitions cannot reach alpha/{m}")
+            needed = repetitions_needed(row["n_base"], row["n_cur"], m, alpha, min_reps)
+            row.update(verdict=V.INSUFFICIENT, detail=f"{row['n_base']} vs {row['n_cur']} repetitions cannot reach "
+                       f"alpha/{m}; {more_repetitions(needed)}")
         elif p_w < alpha and worse >= row["threshold"]:
-            row["verdict"] = "regression"
+            row["verdict"] = V.REGRESSION
         elif p_b < alpha and -worse >= row["threshold"]:
-            row["verdict"] = "improvement"
+            row["verdict"] = V.IMPROVEMENT
         else:
-            row["verdict"] = "same"
+            row["verdict"] = V.SAME
 
 
 def compare_benchmarks(base, cur, args):
@@ -147,18 +162,18 @@ def compare_benchmarks(base, cur, args):
             continue
         c = cur.benchmarks.get(name)
         if c is None:
-            rows.append({"name": name, "metric": b.headline, "verdict": "missing",
+            rows.append({"name": name, "metric": b.headline, "verdict": V.MISSING,
                          "detail": "in the baseline, absent from the current run"})
             continue
         if c.errors:
-            rows.append({"name": name, "metric": b.headline, "verdict": "error", "detail": c.errors[0]})
+            rows.append({"name": name, "metric": b.headline, "verdict": V.ERROR, "detail": c.errors[0]})
             continue
         for metric in gated_metrics(b):
             xb, xc = b.samples.get(metric, []), c.samples.get(metric, [])
             row = {"name": name, "metric": metric, "n_base": len(xb), "n_cur": len(xc)}
             rows.append(row)
             if not xb or not xc:
-                row.update(verdict="missing", detail=f"no {metric} samples")
+                row.update(verdict=V.MISSING, detail=f"no {metric} samples")
                 continue
             threshold = args.p99_threshold if metric == "p99_us" else args.threshold
             rb, rc = ratios(base, b, metric), ratios(cur, c, metric)
@@ -184,8 +199,8 @@ def compare_benchmarks(base, cur, args):
                 test = judge(row, xb, xc, metric, threshold, args)
                 if test:
                     gated.append(test)
-    decide(gated, args.alpha)
-    decide(moved, args.alpha)
+    decide(gated, args.alpha, args.min_reps)
+    decide(moved, args.alpha, args.min_reps)
     for row, own, ratio in twin_rows:
         row.update({k: own[k] for k in ("baseline", "current", "change")})
         row.update(ratio_baseline=ratio["baseline"], ratio_current=ratio["current"], ratio_change=ratio["change"],
@@ -195,18 +210,18 @@ def compare_benchmarks(base, cur, args):
             if key in ratio:
                 row[key] = ratio[key]
         row["verdict"] = ratio["verdict"]
-        if ratio["verdict"] == "same" and own.get("verdict") in ("regression", "improvement"):
-            row.update(verdict="machine-changed",
+        if ratio["verdict"] == V.SAME and own.get("verdict") in (V.REGRESSION, V.IMPROVEMENT):
+            row.update(verdict=V.MACHINE_CHANGED,
                        detail=f"socklab moved {100 * own['change']:+.1f} % and its raw twin with it "
                               f"(ratio {100 * ratio['change']:+.1f} %)")
     for row in control_rows:  # the control never fails: too few repetitions only means nothing to say
-        if row["verdict"] in ("regression", "improvement"):
-            row.update(verdict="machine-changed", detail=f"the raw POSIX twin moved {100 * row['change']:+.1f} %")
-        elif row["verdict"] == "insufficient":
-            row.update(verdict="same", detail=f"the control has too few repetitions to tell ({row['detail']})")
+        if row["verdict"] in (V.REGRESSION, V.IMPROVEMENT):
+            row.update(verdict=V.MACHINE_CHANGED, detail=f"the raw POSIX twin moved {100 * row['change']:+.1f} %")
+        elif row["verdict"] == V.INSUFFICIENT:
+            row.update(verdict=V.SAME, detail=f"the control has too few repetitions to tell ({row['detail']})")
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks and c.impl not in PEER_TOOLS:
-            rows.append({"name": name, "metric": c.headline, "verdict": "error" if c.errors else "new",
+            rows.append({"name": name, "metric": c.headline, "verdict": V.ERROR if c.errors else V.NEW,
                          "detail": c.errors[0] if c.errors else "not in the baseline"})
     return rows
 
@@ -218,36 +233,30 @@ def compare_conformance(base, cur):
         c = now.get(b["id"])
         row = {"name": b["id"], "baseline": b["status"], "current": c["status"] if c else "absent"}
         if c is None:
-            row.update(verdict="missing" if b["status"] == "pass" else "same", detail="not in the current report")
+            row.update(verdict=V.MISSING if b["status"] == "pass" else V.SAME, detail="not in the current report")
         elif b["status"] == "pass" and c["status"] == "fail":
-            row.update(verdict="regression", detail=c.get("message") or "passed in the baseline, fails now")
+            row.update(verdict=V.REGRESSION, detail=c.get("message") or "passed in the baseline, fails now")
         elif b["status"] == "pass" and c["status"] != "pass":
-            row.update(verdict="newly-skipped", detail=f"passed in the baseline, {c['status']} now")
+            row.update(verdict=V.NEWLY_SKIPPED, detail=f"passed in the baseline, {c['status']} now")
         elif b["status"] != "pass" and c["status"] == "pass":
-            row.update(verdict="improvement", detail=f"{b['status']} in the baseline, passes now")
+            row.update(verdict=V.IMPROVEMENT, detail=f"{b['status']} in the baseline, passes now")
         elif c["status"] == "fail":
-            row.update(verdict="still-failing", detail="failed in the baseline too")
+            row.update(verdict=V.STILL_FAILING, detail="failed in the baseline too")
         else:
-            row["verdict"] = "same"
+            row["verdict"] = V.SAME
         if c is not None and b.get("observed") != c.get("observed"):
             row["observed_change"] = {"baseline": b.get("observed"), "current": c.get("observed")}
-            if row["verdict"] == "same":
-                row.update(verdict="changed", detail="observed values changed")
+            if row["verdict"] == V.SAME:
+                row.update(verdict=V.CHANGED, detail="observed values changed")
         rows.append(row)
     known = {b["id"] for b in base.behaviours}
-    rows += [{"name": i, "baseline": "absent", "current": c["status"], "verdict": "new", "detail": "not in the baseline"}
+    rows += [{"name": i, "baseline": "absent", "current": c["status"], "verdict": V.NEW, "detail": "not in the baseline"}
              for i, c in now.items() if i not in known]
     return rows
 
 
-FAILING = ("regression", "error", "missing")
-
-
 def overall(rows):
-    verdicts = {r["verdict"] for r in rows}
-    if verdicts & set(FAILING):
-        return "fail"
-    return "insufficient" if "insufficient" in verdicts else "pass"
+    return V.overall(r["verdict"] for r in rows)
 
 
 def fmt_value(v):
@@ -256,14 +265,10 @@ def fmt_value(v):
     return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
 
 
-ORDER = {"regression": 0, "error": 1, "missing": 2, "insufficient": 3, "newly-skipped": 4, "still-failing": 5,
-         "changed": 6, "improvement": 7, "machine-changed": 8, "new": 9, "same": 10}
-
-
 def markdown(verdict, kind, rows, settings):
     lines = [f"## socklab gate: {verdict.upper()} ({kind})", "",
              "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), ""]
-    rows = sorted(rows, key=lambda r: ORDER.get(r["verdict"], 99))
+    rows = sorted(rows, key=lambda r: V.rank(r["verdict"]))
     if kind == "benchmarks":
         lines += ["| benchmark | metric | n | baseline | current | change | ÷ raw twin, change | p (Holm) | verdict |",
                   "|---|---|---|---|---|---|---|---|---|"]
@@ -272,7 +277,7 @@ def markdown(verdict, kind, rows, settings):
             ratio = "–" if "ratio_change" not in r else f"{100 * r['ratio_change']:+.1f} %"
             p = "–" if "p_holm" not in r else f"{r['p_holm']:.2g}"
             n = f"{r['n_base']}/{r['n_cur']}" if "n_base" in r else "–"
-            verdict_cell = r["verdict"].upper() if r["verdict"] in FAILING else r["verdict"]
+            verdict_cell = r["verdict"].upper() if r["verdict"] in V.FAILING else r["verdict"]
             lines.append(f"| {r['name'].removesuffix('/real_time')} | {r['metric']} | {n} | {fmt_value(r.get('baseline'))} | "
                          f"{fmt_value(r.get('current'))} | {change} | {ratio} | {p} | {verdict_cell} |")
     else:
@@ -281,7 +286,7 @@ def markdown(verdict, kind, rows, settings):
             detail = r.get("detail", "")
             if "observed_change" in r:
                 detail += f" (observed {r['observed_change']['baseline']} → {r['observed_change']['current']})"
-            verdict_cell = r["verdict"].upper() if r["verdict"] in FAILING else r["verdict"]
+            verdict_cell = r["verdict"].upper() if r["verdict"] in V.FAILING else r["verdict"]
             lines.append(f"| {r['name']} | {r['baseline']} | {r['current']} | {verdict_cell} | {detail.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
 
@@ -293,13 +298,13 @@ def junit(kind, rows):
         case = ET.SubElement(suite, "testcase", classname=f"socklab.gate.{kind}",
                              name=r["name"] + (f" [{r['metric']}]" if "metric" in r else ""))
         text = r.get("detail") or f"{r['verdict']}: change {100 * r.get('change', 0):+.1f} %"
-        if r["verdict"] == "regression":
+        if r["verdict"] == V.REGRESSION:
             failures += 1
             ET.SubElement(case, "failure", message=text)
-        elif r["verdict"] in ("error", "missing"):
+        elif r["verdict"] in V.FAILING:
             errors += 1
             ET.SubElement(case, "error", message=text)
-        elif r["verdict"] in ("insufficient", "newly-skipped"):
+        elif r["verdict"] in V.UNDECIDED:
             skipped += 1
             ET.SubElement(case, "skipped", message=text)
     suite.set("failures", str(failures))
@@ -320,7 +325,12 @@ def clean(value):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="socklab gate", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="socklab gate", description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="A/B of two commits on this machine, interleaved (builds both, then gates as above):\n"
+               "  socklab gate --ab REF [--quick] [--rounds N] [--max-rounds N] [--budget S] [--placement P]\n"
+               "               [--filter REGEX] [--out DIR] [gate options]\n"
+               "  (all its options: socklab gate --ab REF --help)")
     p.add_argument("--baseline", required=True, metavar="FILE")
     p.add_argument("--current", required=True, metavar="FILE")
     p.add_argument("--threshold", type=percent, default=percent("5%"),
@@ -390,7 +400,7 @@ def main(argv=None):
         print(f"socklab gate: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
         return 2
     print(summary)
-    counts = {v: sum(r["verdict"] == v for r in rows) for v in ORDER if any(r["verdict"] == v for r in rows)}
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in V.ORDER if any(r["verdict"] == v for r in rows)}
     print(f"socklab gate: {verdict.upper()} — " + ", ".join(f"{n} {v}" for v, n in counts.items()), file=sys.stderr)
     return 0 if args.warn_only or verdict == "pass" else 1
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Measures the A/B gate itself: false alarms in A/A runs (the current tree against its own
 commit) and detection of a planted slowdown, alternating the two kinds so that both see the same
-machine. Each run is `ab.py --ab REF --quick`; the verdicts go to FILE as JSON lines.
+machine. Each run is `./socklab gate --ab REF --quick`; the verdicts go to FILE as JSON lines.
 
 usage: gate_accuracy.py --pairs N [--ref HEAD] [--plant tcp_stream:15] [--until EPOCH_SECONDS] --log FILE
        gate_accuracy.py --summarize FILE      (the README's table, from a log)
@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 def one_run(kind, ref, plant, out):
     verdict = out / "verdict.json"
-    cmd = [sys.executable, str(ROOT / "ci" / "ab.py"), "--ab", ref, "--quick", "--out", str(out), "--json", str(verdict)]
+    cmd = [str(ROOT / "socklab"), "gate", "--ab", ref, "--quick", "--out", str(out), "--json", str(verdict)]
     if kind == "planted":
         cmd += ["--plant-slowdown", plant]
     start = time.monotonic()

@@ -39,7 +39,7 @@ def planted_step(plant, out):
 
 def gate(base, cur, out):
     verdict = out / "verdict.json"
-    r = subprocess.run([sys.executable, str(ROOT / "ci" / "gate.py"), "--baseline", str(base / "bench.json"),
+    r = subprocess.run([str(ROOT / "socklab"), "gate", "--baseline", str(base / "bench.json"),
                         "--current", str(cur / "bench.json"), "--json", str(verdict)],
                        capture_output=True, text=True, timeout=300)
     rows = json.loads(verdict.read_text())["benchmarks"] if r.returncode in (0, 1) else []

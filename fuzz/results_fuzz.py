@@ -24,12 +24,10 @@ import time
 import traceback
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-for sub in ("common", "ci", "reports", "conformance/reference"):
-    sys.path.insert(0, str(ROOT / sub))
 
-import differential  # noqa: E402
-import gate  # noqa: E402
-import report  # noqa: E402
+from ci import gate
+from conformance.reference import differential
+from reports import report
 
 SEEDS = sorted((ROOT / "reports/tests/fixtures").glob("*.json")) + sorted((ROOT / "ci/tests/fixtures").glob("*.json"))
 REGRESSIONS = ROOT / "fuzz/regressions/results"

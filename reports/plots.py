@@ -7,17 +7,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
 
-from results import METRICS, higher_is_better  # noqa: E402
+from common import verdicts as V  # noqa: E402
+from common.results import METRICS, higher_is_better  # noqa: E402
 
 IMPL_STYLE = {"socklab": "-", "raw": "--", "iperf3": ":", "sockperf": "-."}
 IMPL_ORDER = ["socklab", "raw", "iperf3", "sockperf"]
 STATUS_COLOUR = {"pass": "#4caf50", "fail": "#e53935", "skip": "#fbc02d", "not-applicable": "#b0bec5",
                  "not-run": "#eeeeee", "absent": "#ffffff"}
-WORSE, BETTER, NEUTRAL = "#d32f2f", "#388e3c", "#9e9e9e"
+WORSE, BETTER, NEUTRAL, UNDECIDED, MACHINE = "#d32f2f", "#388e3c", "#9e9e9e", "#f9a825", "#1e88e5"
 
 
 def size_text(n):
@@ -230,28 +232,28 @@ def overhead(runs, labels):
 
 
 def percent_change(base, cur, metric):
-    """Change of the median in percent, positive = better, whatever the metric's direction."""
-    b, c = base.median(metric), cur.median(metric)
-    if not b or math.isnan(b) or math.isnan(c):
-        return math.nan
-    change = (c - b) / b * 100
-    return change if higher_is_better(metric) else -change
-
-
-VERDICT_RANK = ["regression", "error", "missing", "insufficient", "improvement", "same"]
+    """Change of the median in percent, with the gate's sign (verdicts.CHANGE_MEANING)."""
+    return 100 * V.change(base.median(metric), cur.median(metric))
 
 
 def verdict_by_name(verdict):
     """The gate's verdict per benchmark name; a benchmark gated on two metrics shows the worse one."""
-    def rank(v):
-        return VERDICT_RANK.index(v) if v in VERDICT_RANK else len(VERDICT_RANK)
-
     out = {}
     for row in (verdict or {}).get("benchmarks", []):
         name, v = row.get("name"), row.get("verdict")
-        if name and (name not in out or rank(v) < rank(out[name])):
-            out[name] = v
+        if name:
+            out[name] = V.worst([v, out[name]]) if name in out else v
     return out
+
+
+def gate_colour(v):
+    """The colour of a gate verdict: failing red, improvement green, undecided amber (it is not a
+    pass), the machine moved blue, no change grey."""
+    if v in V.FAILING:
+        return WORSE
+    if v in V.UNDECIDED:
+        return UNDECIDED
+    return {V.IMPROVEMENT: BETTER, V.MACHINE_CHANGED: MACHINE}.get(v, NEUTRAL)
 
 
 def baseline(base_run, cur_run, verdict=None, threshold=5.0):
@@ -269,13 +271,15 @@ def baseline(base_run, cur_run, verdict=None, threshold=5.0):
         changes.append(change)
         v = verdicts.get(n)
         if v is not None:
-            colours.append(WORSE if v in ("regression", "error", "missing") else BETTER if v == "improvement" else NEUTRAL)
+            colours.append(gate_colour(v))
+        elif math.isnan(change) or abs(change) < threshold:
+            colours.append(NEUTRAL)
         else:
-            colours.append(NEUTRAL if math.isnan(change) or abs(change) < threshold else WORSE if change < 0 else BETTER)
+            colours.append(BETTER if (change > 0) == higher_is_better(cur.headline) else WORSE)
     fig, ax = plt.subplots(figsize=(8, 0.8 + 0.28 * len(names)))
     _hbars(ax, [n.removesuffix("/real_time") for n in names], [("change", changes)], [colours])
     ax.axvline(0, color="black", linewidth=1)
-    ax.set_xlabel("change of the headline median vs baseline (%; positive = better, negative = worse)")
+    ax.set_xlabel(f"change of the headline median vs baseline, % ({V.CHANGE_MEANING})")
     title = "Baseline vs current"
     if verdict:
         title += f" — gate verdict: {verdict.get('verdict', '?').upper()}"
@@ -283,6 +287,7 @@ def baseline(base_run, cur_run, verdict=None, threshold=5.0):
         title += f" (no gate verdict; coloured beyond ±{threshold:g} %)"
     ax.set_title(title)
     ax.legend(handles=[Patch(color=WORSE, label="worse"), Patch(color=BETTER, label="better"),
+                       Patch(color=UNDECIDED, label="insufficient data"), Patch(color=MACHINE, label="machine changed"),
                        Patch(color=NEUTRAL, label="no significant change")], fontsize=8)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
@@ -355,7 +360,7 @@ def _values(seq):
 
 def describe(fig):
     """What a figure draws, read back from its artists: per axes the titles, labels, scales, the
-    labelled lines (x, y), the bar groups (label, values) and the texts."""
+    labelled lines (x, y), the bar groups (label, values, colours) and the texts."""
     out = {"title": fig._suptitle.get_text() if fig._suptitle else "", "axes": []}
     for ax in fig.axes:
         lines, bars = [], []
@@ -365,7 +370,8 @@ def describe(fig):
                 lines.append({"label": c.get_label(), "x": _values(line.get_xdata()),
                               "y": _values(line.get_ydata())})
             elif isinstance(c, BarContainer):
-                bars.append({"label": c.get_label(), "values": _values(c.datavalues)})
+                bars.append({"label": c.get_label(), "values": _values(c.datavalues),
+                             "colours": [to_hex(p.get_facecolor()) for p in c.patches]})
         for line in ax.lines:
             if not line.get_label().startswith("_"):
                 lines.append({"label": line.get_label(), "x": _values(line.get_xdata()),

@@ -3,8 +3,8 @@
 import html
 import math
 
-from plots import IMPL_ORDER, percent_change, verdict_by_name
-from results import METRICS
+from common.results import METRICS
+from reports.plots import IMPL_ORDER, percent_change, verdict_by_name
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
                    ("cores", ("num_cpus",)), ("commit", ("socklab_commit",)), ("build", ("build_type",)),
@@ -159,7 +159,7 @@ def peers_table(run):
 
 def baseline_table(base, cur, verdict):
     verdicts = verdict_by_name(verdict)
-    header = ["benchmark", "metric", "baseline", "current", "change (+ better)", "verdict"]
+    header = ["benchmark", "metric", "baseline", "current", "change", "verdict"]
     rows = []
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks:

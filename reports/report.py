@@ -17,11 +17,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "common"))
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import plots  # noqa: E402
-import render  # noqa: E402
-from results import BenchRun, InputError, load, load_bench, read_json, run_label  # noqa: E402
+from common.results import BenchRun, InputError, load, load_bench, read_json, run_label
+from reports import plots, render
 
 FIGURES = ["throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss", "overhead",
            "baseline", "side_by_side", "conformance"]

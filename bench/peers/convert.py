@@ -11,12 +11,11 @@ prints {"benchmarks": [...]} on stdout; bad input: one line on stderr, exit 2.
 """
 import argparse
 import json
-import pathlib
 import re
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common"))
-from results import bench_name  # noqa: E402
+
+from common.results import bench_name
 
 
 class ConversionError(Exception):

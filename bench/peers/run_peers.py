@@ -27,11 +27,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common"))
-import convert  # noqa: E402  (a sibling module, not an installed package)
-import stats  # noqa: E402
-from results import InputError, bench_key, higher_is_better, read_json, row_identity, write_atomically  # noqa: E402
+from bench.peers import convert
+from common import stats
+from common.results import InputError, bench_key, higher_is_better, read_json, row_identity, write_atomically
 
 SOCKPERF_MIN, SOCKPERF_MAX = 14, 65507  # sockperf refuses messages outside this range
 PEER_TOOLS = ("iperf3", "sockperf")

@@ -13,15 +13,12 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 import time
 import uuid
-import pathlib
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common"))
-from results import load_bench  # noqa: E402
+from common.results import load_bench
 
 LIMIT = 60  # seconds: the bound on any one command here
 

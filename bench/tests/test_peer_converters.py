@@ -8,8 +8,7 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
-sys.path.insert(0, str(HERE.parent / "peers"))
-import convert  # noqa: E402
+from bench.peers import convert
 
 
 def test_iperf3_tcp_is_the_receiver_rate():

@@ -1,6 +1,7 @@
 """The peer-tool runner: sizes taken from the bench JSON, server readiness read from /proc, bad
 input refused without touching the file, and (when iperf3/sockperf are installed) a real run."""
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -10,8 +11,7 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 RUNNER = HERE.parent / "peers" / "run_peers.py"
-sys.path.insert(0, str(HERE.parent / "peers"))
-import run_peers  # noqa: E402
+from bench.peers import run_peers
 
 
 def bench_doc(names):
@@ -110,7 +110,7 @@ def test_a_real_run_interleaves_socklab_and_the_peers_round_by_round(tmp_path, b
     empty = tmp_path / "empty-path"
     empty.mkdir()
     r = subprocess.run([sys.executable, RUNNER, path, *flags], capture_output=True, text=True, timeout=60,
-                       env={"PATH": str(empty)})
+                       env={"PATH": str(empty), "PYTHONPATH": os.environ["PYTHONPATH"]})
     assert r.returncode == 0 and "not installed; skipped" in r.stderr, r.stderr
     doc = json.loads(path.read_text())
     assert not [b for b in doc["benchmarks"] if b.get("implementation") in ("iperf3", "sockperf")]

@@ -7,8 +7,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 AB = HERE.parent / "ab.py"
-sys.path.insert(0, str(HERE.parent))
-import ab  # noqa: E402
+from ci import ab
 
 
 def test_rounds_pool_into_one_renumbered_sample_per_benchmark(tmp_path):

@@ -3,7 +3,6 @@ errored benchmarks, too few repetitions, runs from another machine, malformed in
 and Google Benchmark's own compare.py reading socklab-bench's JSON."""
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -83,9 +82,15 @@ def test_too_few_repetitions_is_insufficient_never_a_pass(tmp_path):
     r, doc = gate("base.json", "few_reps.json", tmp=tmp_path)
     assert r.returncode == 1 and doc["verdict"] == "insufficient"
     assert set(verdicts(doc).values()) == {"insufficient"}
-    # Enough repetitions to count, but too few for a rank test to ever reach alpha over 10 tests.
+    # It says how many repetitions would do and which command gives them.
+    assert all("needs 6 repetitions a side: run both with `./socklab bench -- --min-reps=6`" in r["detail"]
+               for r in doc["benchmarks"]), doc["benchmarks"]
+    # Enough repetitions to count, but too few for a rank test to ever reach alpha over 5 tests: with
+    # the baseline's 10, 1/C(10 + n, n) <= 0.01/5 first holds at n = 4 (C(13, 3) = 286, C(14, 4) = 1001).
     r, doc = gate("base.json", "few_reps.json", "--min-reps", "3", tmp=tmp_path)
-    assert doc["verdict"] == "insufficient" and "cannot reach" in doc["benchmarks"][0]["detail"]
+    row = doc["benchmarks"][0]
+    assert doc["verdict"] == "insufficient" and "cannot reach" in row["detail"]
+    assert "needs 4 repetitions a side" in row["detail"], row["detail"]
 
 
 def test_warn_only_reports_but_exits_0(tmp_path):

@@ -1,14 +1,11 @@
 """The Python interval of the median is the engine's (bench/engine/stats.cpp, tested on the same
 table) and scipy's binomial: the order statistics it picks, its coverage, its verdict words."""
-import pathlib
 import random
-import sys
 
 import pytest
 from scipy.stats import binom
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-import stats  # noqa: E402
+from common import stats
 
 
 @pytest.mark.parametrize("n, low, high, coverage", [(6, 1, 6, 0.96875), (10, 2, 9, 0.978515625),

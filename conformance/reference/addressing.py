@@ -4,7 +4,7 @@
 import errno
 import socket
 
-from support import LOOPBACK_TIMEOUT, ipv6_available, listener, scenario
+from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, listener, scenario
 
 
 def has_dualstack_ipv6():

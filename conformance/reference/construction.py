@@ -4,7 +4,7 @@
 import fcntl
 import socket
 
-from support import open_fds, scenario, socketpair
+from conformance.reference.support import open_fds, scenario, socketpair
 
 
 def cloexec(fd):

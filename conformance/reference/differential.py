@@ -17,11 +17,10 @@ import json
 import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "common"))
+CATALOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "catalog.json")
 
-from results import InputError, load_conformance, read_json, write_atomically  # noqa: E402
+
+from common.results import InputError, load_conformance, read_json, write_atomically
 
 
 def compare(catalog, reference, subject):
@@ -100,7 +99,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("reference", help="the reference implementation's report (e.g. CPython's)")
     parser.add_argument("subject", help="socklab-conform's report")
-    parser.add_argument("--catalog", default=os.path.join(ROOT, "conformance", "catalog.json"))
+    parser.add_argument("--catalog", default=CATALOG)
     parser.add_argument("--markdown", help="write the full table here")
     parser.add_argument("--json", help="write the rows as JSON here")
     args = parser.parse_args(argv)

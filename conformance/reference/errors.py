@@ -5,7 +5,7 @@ import errno
 import os
 import socket
 
-from support import LOOPBACK_TIMEOUT, listener, scenario, socketpair, tcp_pair, temp_dir, unused_port
+from conformance.reference.support import LOOPBACK_TIMEOUT, listener, scenario, socketpair, tcp_pair, temp_dir, unused_port
 
 
 @scenario("ERR-01")

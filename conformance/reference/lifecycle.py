@@ -5,7 +5,7 @@ import errno
 import os
 import socket
 
-from support import LOOPBACK_TIMEOUT, fd_open, scenario, tcp_pair
+from conformance.reference.support import LOOPBACK_TIMEOUT, fd_open, scenario, tcp_pair
 
 
 @scenario("LIFE-01")

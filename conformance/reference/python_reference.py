@@ -25,17 +25,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "common"))
 
-import support  # noqa: E402
-from results import InputError, read_json, write_atomically  # noqa: E402
+from common.results import InputError, read_json, write_atomically
+from conformance.reference import support
 
 # One module per catalog group, as in the C++ suite; importing one registers its scenarios.
 GROUPS = ("construction", "addressing", "tcp", "recv", "udp", "timeouts", "errors", "lifecycle", "unix", "raw",
           "signals")
 for group in GROUPS:
-    importlib.import_module(group)
+    importlib.import_module(f"conformance.reference.{group}")
 
 SCENARIO_LIMIT_S = 180  # the watchdog: far above the slowest scenario (2.25 GiB through a socketpair)
 SYSCTLS = ("net/core/somaxconn", "net/core/rmem_default", "net/core/rmem_max", "net/core/wmem_default",

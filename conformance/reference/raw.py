@@ -6,7 +6,7 @@ import os
 import socket
 import time
 
-from support import LOOPBACK_TIMEOUT, scenario
+from conformance.reference.support import LOOPBACK_TIMEOUT, scenario
 
 
 def raw_allowed():

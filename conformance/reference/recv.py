@@ -5,7 +5,7 @@ import select
 import socket
 import threading
 
-from support import LOOPBACK_TIMEOUT, Peer, scenario, seconds_taken, tcp_pair, wait_until_blocked
+from conformance.reference.support import LOOPBACK_TIMEOUT, Peer, scenario, seconds_taken, tcp_pair, wait_until_blocked
 
 
 def bound_udp():

@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 
-from support import LOOPBACK_TIMEOUT, Peer, SignalStorm, scenario, socketpair, storm_reached, wait_until_blocked
+from conformance.reference.support import LOOPBACK_TIMEOUT, Peer, SignalStorm, scenario, socketpair, storm_reached, wait_until_blocked
 
 
 @scenario("SIG-01")

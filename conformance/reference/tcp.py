@@ -11,7 +11,7 @@ import threading
 import time
 import zlib
 
-from support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking,
+from conformance.reference.support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking,
                      scenario, seconds_taken, socketpair, tcp_pair, unused_port)
 
 

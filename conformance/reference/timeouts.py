@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 
-from support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking, scenario,
+from conformance.reference.support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking, scenario,
                      seconds_taken, socketpair, tcp_pair, temp_dir, wait_until_blocked)
 
 

@@ -6,7 +6,7 @@ import errno
 import os
 import socket
 
-from support import LOOPBACK_TIMEOUT, ipv6_available, scenario, temp_dir, unused_port
+from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, scenario, temp_dir, unused_port
 
 FAMILIES = {"inet": socket.AF_INET, "inet6": socket.AF_INET6, "unix": socket.AF_UNIX}
 

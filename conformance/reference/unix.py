@@ -6,7 +6,7 @@ import os
 import socket
 import stat
 
-from support import scenario, socketpair, temp_dir
+from conformance.reference.support import scenario, socketpair, temp_dir
 
 SUN_PATH = 108  # sizeof(sockaddr_un.sun_path) on Linux; probed below, not trusted
 

@@ -143,7 +143,7 @@ def test_two_runs_side_by_side_with_labels(multi):
     assert "| second | benchmarks |" in (multi / "summary.md").read_text()
 
 
-def test_baseline_change_is_signed_better_positive_with_the_gate_verdict(multi):
+def test_baseline_change_has_the_gate_verdict(multi):
     fig = figures(multi)["baseline"]
     [ax] = fig["axes"]
     assert "FAIL" in ax["title"]
@@ -153,6 +153,43 @@ def test_baseline_change_is_signed_better_positive_with_the_gate_verdict(multi):
     md = (multi / "summary.md").read_text()
     assert "Gate verdict: **FAIL**" in md
     assert "| tcp_stream/socklab/65536 | bytes_per_second | 38.75 Gbit/s | 31.00 Gbit/s | -20.0 % | regression |" in md
+
+
+def test_report_and_gate_agree_on_signs_words_and_colours(tmp_path):
+    # Latency went up 25 %: the gate says +25.0 % (its sign: the median went up); so must the report.
+    # An insufficient row is not "no change": it has its own colour, as has "the machine changed".
+    base = json.loads(LINUX.read_text())
+    for row in base["benchmarks"]:
+        if row["name"] == "tcp_pingpong/socklab/1/real_time":
+            row["p50_us"] *= 0.8
+    base_file = tmp_path / "base.json"
+    base_file.write_text(json.dumps(base))
+    verdict_file = tmp_path / "verdict.json"
+    gate = subprocess.run([sys.executable, HERE.parents[1] / "ci" / "gate.py", "--baseline", base_file,
+                           "--current", LINUX, "--json", verdict_file, "--warn-only"],
+                          capture_output=True, text=True, timeout=120)
+    assert gate.returncode == 0, gate.stderr
+    verdict = json.loads(verdict_file.read_text())
+    [gated] = [r for r in verdict["benchmarks"] if r["name"] == "tcp_pingpong/socklab/1/real_time"
+               and r["metric"] == "p50_us"]
+    assert gated["change"] == pytest.approx(0.25)
+    planted = {"tcp_stream/raw/4096/real_time": "machine-changed", "udp_stream/socklab/1472/real_time": "same"}
+    verdict["benchmarks"] = [r for r in verdict["benchmarks"] if r["name"] not in planted]
+    verdict["benchmarks"] += [{"name": name, "verdict": v} for name, v in planted.items()]
+    verdict_file.write_text(json.dumps(verdict))
+    out = tmp_path / "out"
+    r = run(LINUX, "--baseline", base_file, "--verdict", verdict_file, "-o", out)
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in (out / "summary.md").read_text().splitlines()
+               if line.startswith("| tcp_pingpong/socklab/1 | p50_us |"))
+    assert "| +25.0 % |" in row and f"| {gated['verdict']} |" in row
+    [ax] = figures(out)["baseline"]["axes"]
+    assert "+ = the median went up" in ax["xlabel"]
+    colour = dict(zip(ax["yticklabels"], ax["bars"][0]["colours"]))
+    assert gated["verdict"] == "insufficient"  # the fixture has 3 repetitions a side
+    named = {"insufficient": colour["tcp_pingpong/socklab/1"], "machine-changed": colour["tcp_stream/raw/4096"],
+             "same": colour["udp_stream/socklab/1472"]}
+    assert len(set(named.values())) == 3, named
 
 
 @pytest.mark.parametrize("content, message", [

@@ -1,0 +1,1 @@
+"""socklab's report: result JSON in, figures, index.html and summary.md out."""

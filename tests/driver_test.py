@@ -35,9 +35,11 @@ def run(*args, env=None):
 def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
     r = run(*args)
     assert r.returncode == 2
-    first, *rest = r.stderr.splitlines()
+    first, *rest = [line for line in r.stderr.splitlines() if not line.startswith("socklab: note:")]
     assert first == f"socklab: {message}"
-    assert any(line.startswith("usage: ./socklab") for line in rest)
+    # The command's own usage, not the list of commands (which only an unknown command gets).
+    command = args[0] if args and args[0] in ("run", "test", "doctor", "conform", "bench") else "<command>"
+    assert rest[0].startswith(f"usage: ./socklab {command}"), rest
     assert r.stdout == ""
 
 
@@ -60,6 +62,36 @@ def test_doctor_names_an_interpreter_lacking_modules(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"python3 on PATH ({fake}) lacks" in r.stderr
     assert "python: /usr/bin/python3" in r.stdout
+
+
+def fake_tool(folder, name, script):
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def test_doctor_checks_what_every_command_installs(tmp_path):
+    # dpkg-query answering "installed" for everything but iperf3 (bench --peers, test) and clang-14 (test).
+    fake_tool(tmp_path, "dpkg-query", 'case "$3" in iperf3|clang-14) exit 1 ;; esac\n'
+              'printf "install ok installed"\n')
+    r = run("doctor", env=dict(os.environ, PATH=f"{tmp_path}:{os.environ['PATH']}"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "packages (peers, for bench --peers, test): missing iperf3" in r.stdout
+    assert "packages (tests, for test): missing clang-14" in r.stdout
+    assert "packages (build, for run, test, conform, bench, gate --ab): all installed" in r.stdout
+
+
+def test_the_note_about_another_python_is_said_once(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = fake_tool(bin_dir, "python3", "exit 1\n")
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    note = f"socklab: note: python3 on PATH ({fake}) lacks"
+    said = [sum(line.startswith(note) for line in run("report", "--help", env=env).stderr.splitlines())
+            for _ in range(2)]
+    assert said == [1, 0]
+    assert note in run("doctor", env=env).stderr  # doctor always says it
 
 
 @pytest.mark.parametrize(
@@ -88,3 +120,8 @@ def test_python_tools_reject_bad_flags_with_usage(args):
 def test_python_tools_help_exits_0(args):
     r = run(*args)
     assert r.returncode == 0 and "usage: socklab" in r.stdout
+
+
+def test_gate_help_documents_the_ab_mode():
+    r = run("gate", "--help")
+    assert r.returncode == 0 and "socklab gate --ab REF [--quick]" in r.stdout, r.stdout

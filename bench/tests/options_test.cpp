@@ -42,6 +42,19 @@ TEST(Options, ParsesEveryKind) {
   EXPECT_DOUBLE_EQ(o.overhead_threshold, 0.03);
 }
 
+TEST(Options, ValuesMayFollowTheirFlagAsTheNextArgument) {
+  const auto o = parse({"--peer", "127.0.0.1:5301", "--profile", "quick", "--filter", "^udp", "--verify",
+                        "--out=y.json", "--seed", "7"});
+  EXPECT_EQ(o.remote, "127.0.0.1:5301");
+  EXPECT_EQ(o.sweep, profile::quick);
+  EXPECT_EQ(o.filter, "^udp");
+  EXPECT_TRUE(o.verify);
+  EXPECT_EQ(o.out, "y.json");
+  EXPECT_EQ(*o.seed, 7u);
+  EXPECT_THROW(parse({"--filter"}), std::invalid_argument);       // a flag at the end has no value
+  EXPECT_THROW(parse({"--peer", "--serve"}), std::invalid_argument);  // the next flag is not a value
+}
+
 TEST(Options, DefaultsAreDocumented) {
   const auto o = parse({});
   EXPECT_EQ(o.where, placement::cross_cpu);

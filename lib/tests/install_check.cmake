@@ -14,7 +14,8 @@ foreach(f include/socklab/socklab.hpp lib/cmake/socklab/socklabConfig.cmake)
   endif()
 endforeach()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/lib/tests/consumer -B ${WORK_DIR}/build -G ${GENERATOR}
-    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_CXX_EXTENSIONS=ON)
+    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_CXX_EXTENSIONS=ON -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
 message(STATUS "consumer built and ran against the installed socklab")

@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 
 from common import verdicts as V
 from common.results import BenchRun, ConformanceRun, InputError, bench_name, comparable, higher_is_better, load, write_atomically
+from common.units import format_value
 
 PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
 # The standard error of a median is about 1.2533 sigma / sqrt(n), and sigma about 1.4826 MAD.
@@ -259,12 +260,6 @@ def overall(rows):
     return V.overall(r["verdict"] for r in rows)
 
 
-def fmt_value(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    return f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
-
-
 def markdown(verdict, kind, rows, settings):
     lines = [f"## socklab gate: {verdict.upper()} ({kind})", "",
              "Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), ""]
@@ -278,8 +273,8 @@ def markdown(verdict, kind, rows, settings):
             p = "–" if "p_holm" not in r else f"{r['p_holm']:.2g}"
             n = f"{r['n_base']}/{r['n_cur']}" if "n_base" in r else "–"
             verdict_cell = r["verdict"].upper() if r["verdict"] in V.FAILING else r["verdict"]
-            lines.append(f"| {r['name'].removesuffix('/real_time')} | {r['metric']} | {n} | {fmt_value(r.get('baseline'))} | "
-                         f"{fmt_value(r.get('current'))} | {change} | {ratio} | {p} | {verdict_cell} |")
+            lines.append(f"| {r['name'].removesuffix('/real_time')} | {r['metric']} | {n} | {format_value(r['metric'], r.get('baseline'))} | "
+                         f"{format_value(r['metric'], r.get('current'))} | {change} | {ratio} | {p} | {verdict_cell} |")
     else:
         lines += ["| behaviour | baseline | current | verdict | detail |", "|---|---|---|---|---|"]
         for r in rows:
@@ -384,7 +379,7 @@ def main(argv=None):
     verdict = overall(rows)
     settings = {"threshold": f"{100 * args.threshold:g}%", "p99_threshold": f"{100 * args.p99_threshold:g}%",
                 "alpha": args.alpha, "min_reps": args.min_reps, "forced": bool(differences)}
-    doc = {"schema": "socklab-gate-verdict", "kind": kind, "verdict": verdict, "settings": settings,
+    doc = {"schema": "socklab-gate-verdict", "schema_version": 1, "kind": kind, "verdict": verdict, "settings": settings,
            "not_comparable": differences, "baseline": {"path": args.baseline, "context": base.context},
            "current": {"path": args.current, "context": cur.context}, "benchmarks" if kind == "benchmarks" else
            "behaviours": rows}

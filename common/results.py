@@ -10,9 +10,8 @@ import statistics
 import tempfile
 from dataclasses import dataclass, field
 
-
-class InputError(Exception):
-    """An input file that cannot be used; str() is one line naming the file and the problem."""
+from common import schemas
+from common.errors import InputError  # noqa: F401  (re-exported: the readers' error)
 
 
 # Metric name -> (True when higher is better, unit label, scale to that unit).
@@ -254,8 +253,15 @@ def load(path):
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not a JSON object (socklab results are objects)")
     if doc.get("schema") == "socklab-conformance-report" or "behaviours" in doc:
+        if "schema" in doc:  # what says it is a conformance report must be one
+            schemas.check(doc, "conformance", path)
         return _conformance(path, doc)
     if "benchmarks" in doc:
+        version = doc["socklab"].get("schema_version", 1) if isinstance(doc.get("socklab"), dict) else 1
+        if version not in (1, BENCH_SCHEMA_VERSION):
+            raise InputError(f"{path}: bench.json schema {version!r}; this reader knows 1 to {BENCH_SCHEMA_VERSION}")
+        if version == BENCH_SCHEMA_VERSION:  # schema 1 was Google Benchmark's own output, read by its shape
+            schemas.check(doc, "bench", path)
         return _bench(path, doc)
     raise InputError(f"{path}: unknown JSON shape (neither benchmark results nor a conformance report)")
 

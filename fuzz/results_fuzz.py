@@ -7,7 +7,9 @@ usage: results_fuzz.py [--seconds N] [--seed N] [--findings DIR]
 
 Mutations are byte-level (truncation, flipped and deleted bytes) and structural (a value anywhere
 in the document replaced by one of another type or absurd size, a key deleted, a list entry
-doubled). Every tool must answer 0, 1 or 2 — never an uncaught exception — and a 2 must be one
+doubled) — and, for seeds that declare a schema, schema-valid surprises: one value swapped for an
+extreme one of its type (0, 2^63 - 1, 1e300, an empty, 5,000-character or markup string), or a list
+entry doubled or dropped, kept only when the document still passes its schema. Every tool must answer 0, 1 or 2 — never an uncaught exception — and a 2 must be one
 line on stderr. The first failing input is saved to DIR with its traceback, and the run fails.
 Past findings in fuzz/regressions/results/ are replayed first. Standard library plus the tools'
 own dependencies (matplotlib, scipy)."""
@@ -26,6 +28,7 @@ import traceback
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 from ci import gate
+from common import schemas
 from conformance.reference import differential
 from reports import report
 
@@ -65,6 +68,41 @@ def structural(doc, rng):
     else:
         parent[last] = rng.choice(ODD_VALUES)
     return doc
+
+
+# Values of each JSON type that a schema may well allow and a reader may not expect.
+SURPRISES = {int: [0, 1, 2**53, 2**63 - 1], float: [0.0, 5e-324, 1e-300, 1e300, 1.7e308],
+             str: ["", " ", "\u2603\u200d", "x" * 5000, "../../etc/passwd", "<script>alert(1)</script>", "a|b\nc"],
+             bool: [True, False]}
+
+
+def schema_of(doc):
+    """The schema a seed document declares, if it is one a reader checks."""
+    if isinstance(doc, dict) and doc.get("schema") == "socklab-conformance-report":
+        return "conformance"
+    if isinstance(doc, dict) and isinstance(doc.get("socklab"), dict) and doc["socklab"].get("schema_version") == 2:
+        return "bench"
+    return None
+
+
+def valid_surprise(doc, name, rng, tries=40):
+    """A copy of doc with one value swapped for a surprising one of its type, or a list entry
+    duplicated or removed, that still passes the schema: valid input no reader may crash on."""
+    for _ in range(tries):
+        copy = json.loads(json.dumps(doc))
+        path, value = rng.choice([pv for pv in paths_of(copy) if pv[0]])
+        parent = copy
+        for step in path[:-1]:
+            parent = parent[step]
+        if isinstance(value, list) and value and rng.random() < 0.5:
+            value.insert(0, json.loads(json.dumps(rng.choice(value)))) if rng.random() < 0.5 else value.pop()
+        elif type(value) in SURPRISES:
+            parent[path[-1]] = rng.choice(SURPRISES[type(value)])
+        else:
+            continue
+        if not schemas.violations(copy, name):
+            return copy
+    return None
 
 
 def mutate(text, rng):
@@ -126,13 +164,16 @@ def main(argv=None):
         work = pathlib.Path(tmp)
         findings = pathlib.Path(args.findings) if args.findings else work / "findings"
         inputs = [(p.name, p.read_bytes()) for p in sorted(REGRESSIONS.glob("*"))] if REGRESSIONS.is_dir() else []
-        replayed, executions, end = len(inputs), 0, time.monotonic() + args.seconds
+        replayed, executions, valid, end = len(inputs), 0, 0, time.monotonic() + args.seconds
         while inputs or time.monotonic() < end:
             if inputs:
                 name, data = inputs.pop(0)
             else:
                 name, text = rng.choice(texts)
-                data = mutate(text, rng)
+                doc = json.loads(text)
+                surprise = valid_surprise(doc, schema_of(doc), rng) if schema_of(doc) and rng.random() < 0.3 else None
+                valid += surprise is not None
+                data = json.dumps(surprise).encode() if surprise is not None else mutate(text, rng)
             path = work / "input.json"
             path.write_bytes(data)
             try:
@@ -148,8 +189,8 @@ def main(argv=None):
                     print(saved.read_bytes()[:2000].decode(errors="replace"), file=sys.stderr)
                 return 1
             executions += 1
-    print(f"results_fuzz: {executions} inputs ({replayed} past findings replayed) through gate, report and "
-          f"differential in {args.seconds:g} s, seed {seed}: no tool failed")
+    print(f"results_fuzz: {executions} inputs ({replayed} past findings replayed, {valid} schema-valid surprises) "
+          f"through gate, report and differential in {args.seconds:g} s, seed {seed}: no tool failed")
     return 0
 
 

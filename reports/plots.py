@@ -10,15 +10,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
 from common import verdicts as V  # noqa: E402
 from common.results import METRICS, higher_is_better  # noqa: E402
 
 IMPL_STYLE = {"socklab": "-", "raw": "--", "iperf3": ":", "sockperf": "-."}
+# Filled and hollow markers of different shapes, so that a line drawn over another still shows both.
+IMPL_MARKER = {"socklab": ("o", "full"), "raw": ("s", "none"), "iperf3": ("^", "full"), "sockperf": ("D", "none")}
 IMPL_ORDER = ["socklab", "raw", "iperf3", "sockperf"]
-STATUS_COLOUR = {"pass": "#4caf50", "fail": "#e53935", "skip": "#fbc02d", "not-applicable": "#b0bec5",
-                 "not-run": "#eeeeee", "absent": "#ffffff"}
 WORSE, BETTER, NEUTRAL, UNDECIDED, MACHINE = "#d32f2f", "#388e3c", "#9e9e9e", "#f9a825", "#1e88e5"
 
 
@@ -36,6 +36,25 @@ def _size_axis(ax, sizes):
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticks(ticks, [size_text(s) for s in ticks], rotation=45, ha="right")
     ax.set_xlabel("message size (bytes, log scale)")
+
+
+def _plain_log_axis(ax, axis="y"):
+    """A log axis read as plain numbers (30, 50, 100), not as 3×10¹: ticks at 1, 2 and 5 of each decade."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    target.set_minor_locator(NullLocator())
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def _legend_outside(ax, fontsize=8):
+    """The legend beside the axes, never over the data."""
+    ax.legend(fontsize=fontsize, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def _marker(impl):
+    marker, fill = IMPL_MARKER.get(impl, ("o", "full"))
+    return {"marker": marker, "fillstyle": fill}
 
 
 class Palette:
@@ -94,7 +113,7 @@ def throughput(runs, labels, protocol, families):
                 lo = [y_i - _spread(b, "bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
                 hi = [_spread(b, "bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
                 extra = f"({family})" if len(families) > 1 else ""
-                ax.errorbar(x, y, yerr=[lo, hi], capsize=3, marker="o", markersize=4,
+                ax.errorbar(x, y, yerr=[lo, hi], capsize=3, markersize=5, **_marker(impl),
                             linestyle=IMPL_STYLE.get(impl, "-") if pal.multi or len(families) == 1 else
                             ("-" if family == families[0] else "--"),
                             color=pal.colour(ri, impl), label=pal.label(label, impl, extra))
@@ -103,11 +122,11 @@ def throughput(runs, labels, protocol, families):
         plt.close(fig)
         return None
     _size_axis(ax, sizes)
-    ax.set_yscale("log")
+    _plain_log_axis(ax)
     ax.set_ylabel("throughput (Gbit/s, log scale)")
     ax.set_title(f"{protocol} throughput vs message size\n(median; bars: its 95 % interval, or min–max without one)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    _legend_outside(ax)
     fig.tight_layout()
     return fig
 
@@ -122,7 +141,8 @@ def latency(runs, labels):
     if not present:
         return None
     pal = Palette(runs)
-    fig, axes = plt.subplots(1, len(present), figsize=(5.2 * len(present), 4.8), squeeze=False)
+    width = max(8.0, 5.2 * len(present))
+    fig, axes = plt.subplots(1, len(present), figsize=(width, 4.8), squeeze=False)
     for ax, (name, family) in zip(axes[0], present):
         sizes = []
         for ri, (run, label) in enumerate(zip(runs, labels)):
@@ -130,22 +150,27 @@ def latency(runs, labels):
                 for metric, pname, style in PERCENTILES:
                     rows = _series(run, family, impl, metric)
                     if rows:
-                        ax.plot([b.size for b in rows], [b.median(metric) for b in rows], marker="o", markersize=3,
-                                linestyle=style, color=pal.colour(ri, impl), label=pal.label(label, impl, pname))
+                        ax.plot([b.size for b in rows], [b.median(metric) for b in rows], markersize=4,
+                                **_marker(impl), linestyle=style, color=pal.colour(ri, impl),
+                                label=pal.label(label, impl, pname))
                         sizes += [b.size for b in rows]
         _size_axis(ax, sizes)
-        ax.set_yscale("log")
+        _plain_log_axis(ax)
         ax.set_ylabel("round-trip latency (µs, log scale)")
         ax.set_title(f"{name} ping-pong latency")
         ax.grid(True, alpha=0.3, which="both")
-        ax.legend(fontsize=7)
-    fig.suptitle("Request/response latency percentiles vs message size (median of repetitions)")
-    fig.tight_layout()
+    # One legend for the panels, below them: the lines are the same in each.
+    handles, names = axes[0][0].get_legend_handles_labels()
+    columns = max(1, min(len(names), int(width // 2)))
+    fig.legend(handles, names, fontsize=7, loc="lower center", ncol=columns, frameon=False)
+    fig.suptitle("Request/response latency percentiles vs message size (median of repetitions)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.04 + 0.04 * math.ceil(len(names) / columns), 1, 1))
     return fig
 
 
 def loss(runs, labels):
-    """Datagram loss ratio (1 - received/sent) vs datagram size."""
+    """Datagram loss ratio (1 - received/sent) vs datagram size: the median with its 95 % interval
+    (min–max without one); each implementation has its own marker, so coinciding lines both show."""
     pal = Palette(runs)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     sizes = []
@@ -154,18 +179,22 @@ def loss(runs, labels):
             for impl in _impls(run, [family]):
                 rows = _series(run, family, impl, "loss_ratio")
                 if rows:
-                    ax.plot([b.size for b in rows], [100 * b.median("loss_ratio") for b in rows], marker="o",
-                            linestyle=style if not pal.multi else IMPL_STYLE.get(impl, "-"),
-                            color=pal.colour(ri, impl), label=pal.label(label, impl, f"({family})"))
+                    y = [100 * b.median("loss_ratio") for b in rows]
+                    spread = [_spread(b, "loss_ratio") for b in rows]
+                    ax.errorbar([b.size for b in rows], y, yerr=[[max(0.0, v - 100 * s[0]) for v, s in zip(y, spread)],
+                                                                  [max(0.0, 100 * s[1] - v) for v, s in zip(y, spread)]],
+                                capsize=3, markersize=6, **_marker(impl),
+                                linestyle=style if not pal.multi else IMPL_STYLE.get(impl, "-"),
+                                color=pal.colour(ri, impl), label=pal.label(label, impl, f"({family})"))
                     sizes += [b.size for b in rows]
     if not sizes:
         plt.close(fig)
         return None
     _size_axis(ax, sizes)
     ax.set_ylabel("loss (% of datagrams sent, median)")
-    ax.set_title("Datagram loss vs datagram size (sender unthrottled)")
+    ax.set_title("Datagram loss vs datagram size (sender unthrottled)\n(bars: 95 % interval, or min–max without one)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    _legend_outside(ax)
     fig.tight_layout()
     return fig
 
@@ -193,41 +222,53 @@ VERDICT_COLOUR = {"slower": WORSE, "faster": BETTER}
 def overhead(runs, labels):
     """socklab ÷ raw POSIX per benchmark, from each run's overhead table: the round-by-round ratio
     (a dot) with its 95 % interval (a bar), coloured by the run's verdict — red only when the whole
-    interval lies beyond the threshold (the shaded band), grey for no measurable difference."""
+    interval lies beyond the threshold (the shaded band), grey for no measurable difference.
+    Rates (> 1 is faster) and latencies (< 1 is faster) get a panel each."""
     tables = [(label, run.extra.get("overhead") or []) for run, label in zip(runs, labels)]
     tables = [(label, t) for label, t in tables if t]
     if not tables:
         return None
-    names = []
-    for _, t in tables:
-        names += [f"{row['benchmark']} ({row['metric']})" for row in t if f"{row['benchmark']} ({row['metric']})" not in names]
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(names) * max(1, len(tables))))
+
+    def key(row):
+        return f"{row['benchmark']} ({row['metric']})"
+
+    panels = []
+    for title, faster, wanted in (("rates", "> 1 is faster", True), ("latency", "< 1 is faster", False)):
+        names = []
+        for _, t in tables:
+            names += [key(r) for r in t if higher_is_better(r["metric"]) == wanted and key(r) not in names]
+        if names:
+            panels.append((title, faster, names))
     threshold = next((r.get("threshold") for _, t in tables for r in t if r.get("threshold") is not None), None)
-    if threshold is not None:
-        ax.axvspan(1 - threshold, 1 + threshold, color=NEUTRAL, alpha=0.15, label=f"±{100 * threshold:g} %")
-    ax.axvline(1.0, color="black", linewidth=1)
+    heights = [1.5 + 0.35 * len(names) * max(1, len(tables)) for _, _, names in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.6 + sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
     step = 0.8 / len(tables)
-    for ti, (label, t) in enumerate(tables):
-        by = {f"{r['benchmark']} ({r['metric']})": r for r in t}
-        rows = [by.get(n, {}) for n in names]
-        xs = [r["ratio"] if r.get("ratio") is not None else math.nan for r in rows]
-        ys = [i + (ti - (len(tables) - 1) / 2) * step for i in range(len(names))]
-        err = [[x - r["ratio_ci_low"] if r.get("ratio_ci_low") is not None else 0 for x, r in zip(xs, rows)],
-               [r["ratio_ci_high"] - x if r.get("ratio_ci_high") is not None else 0 for x, r in zip(xs, rows)]]
-        ax.errorbar(xs, ys, xerr=err, fmt="none", ecolor="#555555", capsize=3, linewidth=1)
-        ax.plot(xs, ys, linestyle="none", marker="o", color="#555555", label=label if len(tables) > 1 else "ratio")
-        ax.scatter(xs, ys, c=[VERDICT_COLOUR.get(r.get("verdict"), NEUTRAL) for r in rows], zorder=3)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("socklab ÷ raw POSIX, round by round\n(throughput: > 1 is faster; p50 latency: < 1 is faster)")
-    ax.set_title("Library overhead: ratio and its 95 % interval\n"
-                 + ("red: slower, green: faster with confidence; grey: no measurable difference"
-                    if threshold is not None else "(results without intervals)"), fontsize=10)
-    ax.legend(handles=[Patch(color=WORSE, label="slower"), Patch(color=BETTER, label="faster"),
-                       Patch(color=NEUTRAL, label="no measurable difference")], fontsize=7, loc="upper center",
-              bbox_to_anchor=(0.5, -0.3 - 1.2 / (1.2 + 0.3 * len(names))), ncol=3)
-    ax.grid(True, axis="x", alpha=0.3)
-    fig.tight_layout()
+    for ax, (title, faster, names) in zip(axes[:, 0], panels):
+        if threshold is not None:
+            ax.axvspan(1 - threshold, 1 + threshold, color=NEUTRAL, alpha=0.15, label=f"±{100 * threshold:g} %")
+        ax.axvline(1.0, color="black", linewidth=1)
+        for ti, (label, t) in enumerate(tables):
+            by = {key(r): r for r in t}
+            rows = [by.get(n, {}) for n in names]
+            xs = [r["ratio"] if r.get("ratio") is not None else math.nan for r in rows]
+            ys = [i + (ti - (len(tables) - 1) / 2) * step for i in range(len(names))]
+            err = [[x - r["ratio_ci_low"] if r.get("ratio_ci_low") is not None else 0 for x, r in zip(xs, rows)],
+                   [r["ratio_ci_high"] - x if r.get("ratio_ci_high") is not None else 0 for x, r in zip(xs, rows)]]
+            ax.errorbar(xs, ys, xerr=err, fmt="none", ecolor="#555555", capsize=3, linewidth=1)
+            ax.plot(xs, ys, linestyle="none", marker="o", color="#555555", label=label if len(tables) > 1 else "ratio")
+            ax.scatter(xs, ys, c=[VERDICT_COLOUR.get(r.get("verdict"), NEUTRAL) for r in rows], zorder=3)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"socklab ÷ raw POSIX, round by round ({title}: {faster})")
+        ax.set_title(f"Library overhead, {title}: ratio and its 95 % interval\n"
+                     + ("red: slower, green: faster with confidence; grey: no measurable difference"
+                        if threshold is not None else "(results without intervals)"), fontsize=10)
+        ax.grid(True, axis="x", alpha=0.3)
+    fig.legend(handles=[Patch(color=WORSE, label="slower"), Patch(color=BETTER, label="faster"),
+                        Patch(color=NEUTRAL, label="no measurable difference")], fontsize=7, loc="lower center",
+               ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.35 / (0.6 + sum(heights)), 1, 1))
     return fig
 
 
@@ -319,41 +360,6 @@ def side_by_side(runs, labels):
     return fig
 
 
-def observed_text(observed, limit=28):
-    text = ", ".join(f"{k}={v}" for k, v in observed.items())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def conformance_matrix(cruns, labels):
-    """Behaviours × runs: status colour per cell, with the observed values where recorded."""
-    if not cruns:
-        return None
-    ids = []
-    for run in cruns:
-        ids += [b["id"] for b in run.behaviours if b["id"] not in ids]
-    rows = {(ci, b["id"]): b for ci, run in enumerate(cruns) for b in run.behaviours}
-    fig, ax = plt.subplots(figsize=(2.2 + 2.6 * len(cruns), 0.9 + 0.19 * len(ids)))
-    for ci in range(len(cruns)):
-        for ri, bid in enumerate(ids):
-            b = rows.get((ci, bid))
-            status = b["status"] if b else "absent"
-            ax.add_patch(plt.Rectangle((ci, ri), 1, 1, facecolor=STATUS_COLOUR[status], edgecolor="white"))
-            text = status.upper() if status == "fail" else status
-            if b and b.get("observed"):
-                text += " · " + observed_text(b["observed"])
-            ax.text(ci + 0.03, ri + 0.5, text, va="center", fontsize=5.5)
-    ax.set_xlim(0, len(cruns))
-    ax.set_ylim(len(ids), 0)
-    ax.set_yticks([i + 0.5 for i in range(len(ids))], ids, fontsize=6)
-    ax.set_xticks([i + 0.5 for i in range(len(cruns))], labels, fontsize=7)
-    ax.xaxis.tick_top()
-    ax.set_title("Conformance: behaviour × run\n(status · observed values)", pad=24)
-    ax.legend(handles=[Patch(color=c, label=s) for s, c in STATUS_COLOUR.items() if s != "absent"],
-              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
 def _values(seq):
     return [float(v) if math.isfinite(float(v)) else None for v in seq]
 
@@ -361,6 +367,7 @@ def _values(seq):
 def describe(fig):
     """What a figure draws, read back from its artists: per axes the titles, labels, scales, the
     labelled lines (x, y), the bar groups (label, values, colours) and the texts."""
+    fig.canvas.draw()  # tick labels exist once drawn
     out = {"title": fig._suptitle.get_text() if fig._suptitle else "", "axes": []}
     for ax in fig.axes:
         lines, bars = [], []

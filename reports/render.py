@@ -2,8 +2,9 @@
 (no external scripts, styles or fonts; the figures are files beside it)."""
 import html
 import math
+import os
 
-from common.results import METRICS
+from common.units import format_value as fmt
 from reports.plots import IMPL_ORDER, percent_change, verdict_by_name
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
@@ -11,22 +12,6 @@ CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU"
                    ("placement", ("placement_effective", "placement")),
                    ("congestion", ("tcp_congestion", "sysctl.net/ipv4/tcp_congestion_control",
                                    ("sysctls", "net/ipv4/tcp_congestion_control")))]
-
-
-def fmt(metric, value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if metric == "loss_ratio":
-        return f"{100 * value:.2f} %"
-    _, unit, scale = METRICS.get(metric, (False, "", 1.0))
-    v = value * scale
-    if unit == "Gbit/s":
-        return f"{v:.2f} Gbit/s"
-    if unit == "µs":
-        return f"{v:.1f} µs"
-    if unit == "/s":
-        return f"{v:,.0f} /s"
-    return f"{v:,.0f} {unit}".strip()
 
 
 def _context_value(ctx, keys):
@@ -41,11 +26,43 @@ def _context_value(ctx, keys):
 
 
 def contexts_table(entries):
-    """entries: [(label, kind, path, context)]"""
+    """entries: [(label, kind, path, context)]; the file by its name (a full path made the table
+    wider than the page)."""
     header = ["run", "results", "file"] + [c for c, _ in CONTEXT_COLUMNS]
-    rows = [[label, kind, path] + [_context_value(ctx, keys) for _, keys in CONTEXT_COLUMNS]
+    rows = [[label, kind, os.path.basename(path)] + [_context_value(ctx, keys) for _, keys in CONTEXT_COLUMNS]
             for label, kind, path, ctx in entries]
     return header, rows
+
+
+def header_lines(report):
+    """What produced the page, run by run: kind, profile, date, commit, machine and platform."""
+    lines = []
+    for label, kind, _, ctx in report.contexts:
+        profile = f"{ctx['profile']} profile, " if ctx.get("profile") else ""
+        lines.append(f"{label}: {kind}, {profile}{ctx.get('date', 'date unknown')}, commit "
+                     f"{str(ctx.get('socklab_commit', '?'))[:12]}, {ctx.get('host_name', '?')} "
+                     f"({ctx.get('cpu_model', '?')}), {ctx.get('os_release') or ctx.get('os', '?')} "
+                     f"{ctx.get('kernel', '')}".rstrip())
+    return lines
+
+
+# What each file a run leaves in its folder holds, for the page's list of files.
+FILE_KINDS = {"bench.json": "benchmark results (schemas/bench.schema.json)",
+              "conformance.json": "conformance report of socklab",
+              "conformance-junit.xml": "conformance suite as JUnit XML",
+              "conformance-python.json": "the catalog run through CPython's socket module",
+              "conformance-diff.md": "socklab vs CPython, behaviour by behaviour",
+              "conformance-diff.json": "socklab vs CPython, as JSON",
+              "summary.md": "this report as Markdown", "figures.json": "what each figure draws, as data"}
+
+
+def describe_file(name):
+    stem, ext = os.path.splitext(name)
+    if name in FILE_KINDS:
+        return FILE_KINDS[name]
+    if ext in (".png", ".svg"):
+        return f"figure {stem} ({ext[1:].upper()})"
+    return {".json": "JSON", ".xml": "XML", ".md": "Markdown"}.get(ext, "")
 
 
 def run_description(run):
@@ -204,6 +221,28 @@ def conformance_table(cruns, labels, only_differences):
     return header, rows
 
 
+CONFORMANCE_FILTERS = ("fail", "skip", "not-applicable", "absent")
+
+
+def conformance_matrix_html(cruns, labels):
+    """Every behaviour × run as an HTML table with the full observed values; radio buttons show only
+    the rows with a given status (CSS only: works offline, without scripts)."""
+    header, rows = conformance_table(cruns, labels, only_differences=False)
+    counts = {f: sum(any(cell.lower().startswith(f) for cell in row[2:]) for row in rows) for f in CONFORMANCE_FILTERS}
+    controls = ['<input type="radio" name="show" id="show-all" checked><label for="show-all">all '
+                f"({len(rows)})</label>"]
+    controls += [f'<input type="radio" name="show" id="show-{f}"><label for="show-{f}">{f} ({counts[f]})</label>'
+                 for f in CONFORMANCE_FILTERS]
+    body = []
+    for row in rows:
+        classes = " ".join(f"has-{f}" for f in CONFORMANCE_FILTERS if any(c.lower().startswith(f) for c in row[2:]))
+        cells = "".join(f"<td{_status_class(x)}>{html.escape(str(x))}</td>" for x in row)
+        body.append(f'<tr class="{classes}">{cells}</tr>' if classes else f"<tr>{cells}</tr>")
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    return (f'<div class="matrix">{"".join(controls)}<div class="wide"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div></div>')
+
+
 def _md_table(header, rows):
     def cell(x):
         return str(x).replace("|", "\\|").replace("\n", " ")
@@ -216,19 +255,19 @@ def _html_table(header, rows):
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td{_status_class(x)}>{html.escape(str(x))}</td>" for x in row) + "</tr>"
                    for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _status_class(text):
     word = str(text).split(" ")[0]
     return {"pass": ' class="pass"', "FAIL": ' class="fail"', "skip": ' class="skip"', "MISSING": ' class="fail"',
             "regression": ' class="fail"', "error": ' class="fail"', "slower": ' class="fail"',
-            "UNSETTLED": ' class="skip"'}.get(word, "")
+            "UNSETTLED": ' class="skip"', "insufficient": ' class="skip"', "absent": ' class="skip"'}.get(word, "")
 
 
 def sections(report):
     """(title, [blocks]) in order; a block is ("table", header, rows), ("text", str) or ("figure", name, title)."""
-    out = [("Runs", [("table", *contexts_table(report.contexts))])]
+    out = [("Runs", [("lines", header_lines(report)), ("table", *contexts_table(report.contexts))])]
     for run, label in zip(report.bench_runs, report.bench_labels):
         blocks = [("text", run_description(run)), ("table", *headline_table(run))]
         header, rows = costs_table(run)
@@ -258,7 +297,10 @@ def sections(report):
     out.append(("Plots", [("figure", name, title) for name, title in report.figures]))
     if report.conf_runs:
         out.append(("Conformance: every behaviour",
-                    [("details", *conformance_table(report.conf_runs, report.conf_labels, only_differences=False))]))
+                    [("details", *conformance_table(report.conf_runs, report.conf_labels, only_differences=False)),
+                     ("matrix", report.conf_runs, report.conf_labels)]))
+    if report.files:
+        out.append(("Files in this folder", [("files", report.files)]))
     return out
 
 
@@ -274,15 +316,23 @@ def markdown(report):
                           "</details>", ""]
             elif block[0] == "text":
                 parts += [block[1], ""]
-            else:
+            elif block[0] == "lines":
+                parts += [f"- {line}" for line in block[1]] + [""]
+            elif block[0] == "files":
+                parts += [f"- [{name}]({name}) {describe_file(name)}".rstrip() for name in block[1]] + [""]
+            elif block[0] == "figure":
                 parts += [f"![{block[2]}]({block[1]}.png)", ""]
     return "\n".join(parts)
 
 
 STYLE = """
-body { font-family: sans-serif; margin: 1.5em; color: #222; }
+body { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 100%; }
+div.wide { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+div.matrix input { margin-left: 1em; }
+""" + "".join(f"#show-{f}:checked ~ div.wide tbody tr:not(.has-{f}) {{ display: none; }}\n"
+              for f in CONFORMANCE_FILTERS) + """
 th { background: #f0f0f0; }
 td.pass { background: #e8f5e9; } td.fail { background: #ffcdd2; font-weight: bold; } td.skip { background: #fff9c4; }
 figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #eee; }
@@ -297,11 +347,16 @@ def index_html(report):
         for block in blocks:
             if block[0] == "table":
                 parts.append(_html_table(block[1], block[2]))
-            elif block[0] == "details":
-                parts.append(f"<details><summary>show the table</summary>{_html_table(block[1], block[2])}</details>")
+            elif block[0] == "matrix":
+                parts.append(conformance_matrix_html(block[1], block[2]))
             elif block[0] == "text":
                 parts.append(f"<p>{html.escape(block[1]).replace('**', '')}</p>")
-            else:
+            elif block[0] == "lines":
+                parts.append('<ul class="about">' + "".join(f"<li>{html.escape(x)}</li>" for x in block[1]) + "</ul>")
+            elif block[0] == "files":
+                parts.append("<ul>" + "".join(f'<li><a href="{html.escape(n)}">{html.escape(n)}</a> '
+                                              f"{html.escape(describe_file(n))}</li>" for n in block[1]) + "</ul>")
+            elif block[0] == "figure":
                 parts.append(f'<figure><img src="{block[1]}.svg" alt="{html.escape(block[2])}">'
                              f"<figcaption>{html.escape(block[2])} "
                              f'(<a href="{block[1]}.png">PNG</a>)</figcaption></figure>')

@@ -17,9 +17,11 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 
+from common import schemas
 from common.results import BenchRun, InputError, load, load_bench, read_json, run_label
 from reports import plots, render
 
+# "conformance" was a PNG matrix before the matrix became an HTML table; an old one is removed too.
 FIGURES = ["throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss", "overhead",
            "baseline", "side_by_side", "conformance"]
 
@@ -35,6 +37,7 @@ class Report:
     base_label: str = ""
     verdict: dict | None = None
     figures: list = field(default_factory=list)  # (file stem, title)
+    files: list = field(default_factory=list)  # every file the folder will hold, index.html aside
 
 
 class UsageError(Exception):
@@ -97,6 +100,8 @@ def load_verdict(path):
     doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list) or "verdict" not in doc:
         raise InputError(f"{path}: not a gate verdict (needs 'verdict' and a 'benchmarks' list)")
+    if "schema" in doc:  # the gate's own file; a hand-written one needs only the two fields
+        schemas.check(doc, "gate", path)
     return doc
 
 
@@ -114,7 +119,6 @@ def build_figures(report):
         ("baseline", "Baseline vs current",
          plots.baseline(report.base, runs[0], report.verdict) if report.base else None),
         ("side_by_side", "Runs side by side", plots.side_by_side(runs, labels)),
-        ("conformance", "Conformance matrix", plots.conformance_matrix(report.conf_runs, report.conf_labels)),
     ]
     return [(stem, title, fig) for stem, title, fig in made if fig is not None]
 
@@ -136,14 +140,15 @@ def write_report(report, out_dir):
             report.figures.append((stem, title))
         (staging / "figures.json").write_text(json.dumps(sidecar, indent=1, allow_nan=False),
                                               encoding="utf-8")
+        # Figures a previous report left behind would be listed by nothing and mislead: they go.
+        made = {stem for stem, _ in report.figures}
+        stale = {f"{stem}.{ext}" for stem in FIGURES if stem not in made for ext in ("png", "svg")}
+        kept = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")} - stale
+        report.files = sorted((kept | {p.name for p in staging.iterdir()} | {"summary.md"}) - {"index.html"})
         (staging / "summary.md").write_text(render.markdown(report), encoding="utf-8")
         (staging / "index.html").write_text(render.index_html(report), encoding="utf-8")
-        # Figures a previous report left behind would be listed by nothing and mislead: remove them.
-        made = {stem for stem, _ in report.figures}
-        for stem in FIGURES:
-            if stem not in made:
-                for ext in ("png", "svg"):
-                    (out / f"{stem}.{ext}").unlink(missing_ok=True)
+        for name in stale:
+            (out / name).unlink(missing_ok=True)
         for item in sorted(staging.iterdir(), key=lambda p: p.name == "index.html"):
             os.replace(item, out / item.name)
     finally:

@@ -18,6 +18,7 @@ import uuid
 
 import pytest
 
+from common import schemas
 from common.results import load_bench
 
 LIMIT = 60  # seconds: the bound on any one command here
@@ -112,9 +113,11 @@ def test_hostile_control_messages_get_an_error_and_the_server_survives(loopback_
     got = exchange(loopback_server.port, data, read_reply=reply is not None)
     if reply is not None:
         assert got["type"] == "error" and reply in got["message"], got
+        assert schemas.violations(got, "remote-control") == []
     # Whatever happened, the server answers the next client properly.
     hello = exchange(loopback_server.port, msg(type="hello", context={}))
     assert hello["type"] == "hello" and hello["version"] == 1 and "kernel" in hello["context"]
+    assert schemas.violations(hello, "remote-control") == []
     assert loopback_server.alive()
 
 

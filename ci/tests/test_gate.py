@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from common import schemas
+
 HERE = pathlib.Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
 GATE = HERE.parent / "gate.py"
@@ -23,6 +25,7 @@ def gate(base, cur, *flags, tmp=None):
                         "--current", FIX / cur if isinstance(cur, str) else cur, *flags, *outputs],
                        capture_output=True, text=True, timeout=120)
     doc = json.loads((tmp / "gate.json").read_text()) if tmp is not None and r.returncode != 2 else None
+    assert doc is None or schemas.violations(doc, "gate") == []  # what the gate writes is its schema
     return r, doc
 
 
@@ -53,6 +56,9 @@ def test_a_twenty_percent_throughput_drop_is_the_only_regression(tmp_path):
     md = (tmp_path / "gate.md").read_text().splitlines()
     assert md[0] == "## socklab gate: FAIL (benchmarks)"
     assert md[6].startswith("| tcp_stream/socklab/65536 | bytes_per_second | 10/10 |") and "REGRESSION" in md[6]
+    # The report's units (bit/s with an SI prefix), not bytes per second.
+    base_cell, current_cell = md[6].split(" | ")[3:5]
+    assert base_cell.endswith(" Gbit/s") and current_cell.endswith(" Gbit/s"), md[6]
 
 
 def test_improvements_are_reported_and_never_fail(tmp_path):

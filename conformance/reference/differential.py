@@ -115,7 +115,7 @@ def main(argv=None):
         if args.markdown:
             outputs.append((args.markdown, markdown(rows, catalog, reference, subject)))
         if args.json:
-            verdict = {"reference": reference.implementation, "subject": subject.implementation,
+            verdict = {"schema": "socklab-differential", "schema_version": 1, "reference": reference.implementation, "subject": subject.implementation,
                        "different": sum(r["verdict"] == "DIFFERENT" for r in rows), "rows": rows}
             outputs.append((args.json, json.dumps(verdict, indent=2) + "\n"))
         for path, text in outputs:

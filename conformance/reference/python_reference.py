@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Runs the conformance catalog's scenarios through CPython's own socket module and writes a
-conformance report in socklab-conform's format (conformance/schema/), so that the two can be
+conformance report in socklab-conform's format (schemas/conformance.schema.json), so that the two can be
 compared behaviour by behaviour (differential.py).
 
 usage: python_reference.py [--report FILE] [--catalog FILE] [--filter REGEX] [--list] [--quiet]

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The conformance report: a GoogleTest listener that gathers each test's outcome and observations
-// per behaviour and writes conformance-report JSON (schema: conformance/schema/) at the end.
+// per behaviour and writes conformance-report JSON (schema: schemas/conformance.schema.json) at the end.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from common import schemas
+
 HERE = pathlib.Path(__file__).resolve().parent
 REFERENCE = HERE.parent / "reference" / "python_reference.py"
 DIFFERENTIAL = HERE.parent / "reference" / "differential.py"
@@ -39,6 +41,7 @@ def reports(conform, tmp_path_factory):
 def test_reference_runs_every_behaviour_python_can_express(reports):
     report = json.loads((reports / "python.json").read_text())
     assert report["schema"] == "socklab-conformance-report" and report["implementation"] == "python"
+    assert schemas.violations(report, "conformance") == []
     assert [b["id"] for b in report["behaviours"]] == list(ENTRIES)
     for b in report["behaviours"]:
         if ENTRIES[b["id"]].get("python_applies", True):
@@ -55,7 +58,9 @@ def test_socklab_and_python_differ_only_where_the_catalog_says_why(reports):
     r = python(DIFFERENTIAL, reports / "python.json", reports / "socklab.json", "--json", diff,
                "--markdown", reports / "diff.md")
     assert r.returncode == 0, r.stdout + r.stderr
-    rows = json.loads(diff.read_text())["rows"]
+    doc = json.loads(diff.read_text())
+    assert schemas.violations(doc, "differential") == []
+    rows = doc["rows"]
     assert len(rows) == len(ENTRIES)
     assert not [row for row in rows if row["verdict"] == "DIFFERENT"]
     for row in rows:
@@ -96,9 +101,15 @@ def test_plant_option_rejects_a_malformed_value(conform):
 # ---- the comparison's rules on synthetic reports ------------------------------------------------------
 
 
+CONTEXT = {"date": "2026-12-01T00:00:00Z", "os": "Linux", "kernel": "6.1", "arch": "x86_64", "socklab_version": "0.1.0",
+           "socklab_commit": "abc"}
+
+
 def report(implementation, rows):
+    statuses = ("pass", "fail", "skip", "not-run", "not-applicable")
     return {"schema": "socklab-conformance-report", "schema_version": 1, "implementation": implementation,
-            "context": {}, "summary": {}, "behaviours": [{"id": i, "status": s, "observed": o} for i, s, o in rows]}
+            "context": CONTEXT, "summary": {s: sum(r[1] == s for r in rows) for s in statuses},
+            "behaviours": [{"id": i, "status": s, "observed": o} for i, s, o in rows]}
 
 
 @pytest.fixture
@@ -107,7 +118,9 @@ def compare(tmp_path):
         (tmp_path / "a.json").write_text(json.dumps(report("python", ref_rows)))
         (tmp_path / "b.json").write_text(json.dumps(report("socklab", sub_rows)))
         r = python(DIFFERENTIAL, tmp_path / "a.json", tmp_path / "b.json", "--json", tmp_path / "d.json")
-        rows = json.loads((tmp_path / "d.json").read_text())["rows"] if r.returncode in (0, 1) else None
+        doc = json.loads((tmp_path / "d.json").read_text()) if r.returncode in (0, 1) else {}
+        assert not doc or schemas.violations(doc, "differential") == []
+        rows = doc.get("rows")
         return r.returncode, {row["id"]: row for row in rows or []}
 
     return run

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
-SCHEMA = json.loads((HERE.parent / "schema" / "conformance-report.schema.json").read_text())
+SCHEMA = json.loads((HERE.parents[1] / "schemas" / "conformance.schema.json").read_text())
 CATALOG = json.loads((HERE.parent / "catalog.json").read_text())
 
 # A quick subset that still shows every status: passes, an observation, a capability skip is possible.

@@ -7,6 +7,12 @@ from common.results import METRICS
 BIT_PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
 
 
+def format_observed(observed):
+    """A behaviour's observed values: key=value, floats to 6 significant digits (0.122078, not the
+    0.12207799999999999 a measured duration prints as)."""
+    return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in observed.items())
+
+
 def format_value(metric, value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

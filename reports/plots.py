@@ -366,7 +366,8 @@ def _values(seq):
 
 def describe(fig):
     """What a figure draws, read back from its artists: per axes the titles, labels, scales, the
-    labelled lines (x, y), the bar groups (label, values, colours) and the texts."""
+    labelled lines (x, y, marker, whether they carry error bars), the bar groups (label, values,
+    colours) and the texts."""
     fig.canvas.draw()  # tick labels exist once drawn
     out = {"title": fig._suptitle.get_text() if fig._suptitle else "", "axes": []}
     for ax in fig.axes:
@@ -375,7 +376,8 @@ def describe(fig):
             if isinstance(c, ErrorbarContainer) and c.lines[0] is not None:  # a bar's error bars have no line
                 line = c.lines[0]
                 lines.append({"label": c.get_label(), "x": _values(line.get_xdata()),
-                              "y": _values(line.get_ydata())})
+                              "y": _values(line.get_ydata()), "marker": [line.get_marker(), line.get_fillstyle()],
+                              "error_bars": bool(c.has_yerr or c.has_xerr)})
             elif isinstance(c, BarContainer):
                 bars.append({"label": c.get_label(), "values": _values(c.datavalues),
                              "colours": [to_hex(p.get_facecolor()) for p in c.patches]})

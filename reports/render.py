@@ -4,7 +4,7 @@ import html
 import math
 import os
 
-from common.units import format_value as fmt
+from common.units import format_observed, format_value as fmt
 from reports.plots import IMPL_ORDER, percent_change, verdict_by_name
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
@@ -213,7 +213,7 @@ def conformance_table(cruns, labels, only_differences):
                 continue
             text = b["status"].upper() if b["status"] == "fail" else b["status"]
             if b.get("observed"):
-                text += " (" + ", ".join(f"{k}={v}" for k, v in b["observed"].items()) + ")"
+                text += f" ({format_observed(b['observed'])})"
             cells.append(text)
         if only_differences and all(m.get(bid, {}).get("status") == "pass" for m in by):
             continue

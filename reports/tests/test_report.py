@@ -86,6 +86,14 @@ def test_log_axes_read_as_plain_numbers(single, figure):
         assert labels and all(re.fullmatch(r"[0-9]+(\.[0-9]+)?", t) for t in labels), labels
 
 
+def test_loss_lines_show_their_spread_and_stay_apart_when_they_coincide(single):
+    # socklab and raw both lose 0 %: one line used to hide the other.
+    [ax] = figures(single)["udp_loss"]["axes"]
+    socklab, raw = line(ax, "socklab (udp_stream)"), line(ax, "raw (udp_stream)")
+    assert socklab["error_bars"] and raw["error_bars"]
+    assert socklab["marker"] != raw["marker"]
+
+
 def test_loss_is_in_percent_per_datagram_family(single):
     [ax] = figures(single)["udp_loss"]["axes"]
     assert line(ax, "socklab (udp_stream)")["y"] == pytest.approx([2.0])
@@ -151,6 +159,16 @@ def test_the_page_says_what_produced_it_and_links_every_file(tmp_path):
         assert f'<a href="{name}">{name}</a>' in files, name
     # The runs table names files, not absolute paths that widen it past the page.
     assert str(out) not in html.split("<h2>Runs</h2>")[1].split("</table>")[0]
+
+
+def test_measured_values_are_rounded_not_printed_to_17_digits(tmp_path):
+    doc = json.loads(CONF.read_text())
+    doc["behaviours"][0]["observed"] = {"elapsed_s": 0.12207799999999999, "backlog": 5}
+    (tmp_path / "conf.json").write_text(json.dumps(doc))
+    r = run(tmp_path / "conf.json", "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    md = (tmp_path / "out" / "summary.md").read_text()
+    assert "elapsed_s=0.122078, backlog=5" in md and "0.12207799999999999" not in md
 
 
 def test_python_reference_gets_its_own_column_beside_socklab(tmp_path):

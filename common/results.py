@@ -40,7 +40,8 @@ def higher_is_better(metric):
 
 def headline_metric(metrics):
     """The one number a benchmark is judged by: p50 latency for ping-pong, bytes/s for throughput,
-    items/s for rates, else the time per iteration."""
+    items/s for rates, else the time per iteration. socklab-bench names it in each summary of
+    schema 2 (Benchmark.headline uses that); this rule is for files without one (schema 1, peers)."""
     for m in ("p50_us", "bytes_per_second", "items_per_second"):
         if m in metrics:
             return m
@@ -82,7 +83,8 @@ class Benchmark:
 
     @property
     def headline(self):
-        return headline_metric(self.samples)
+        named = self.summary.get("metric")
+        return named if named in self.samples else headline_metric(self.samples)
 
     def median(self, metric=None):
         values = self.samples.get(metric or self.headline, [])

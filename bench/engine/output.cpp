@@ -29,21 +29,27 @@ nlohmann::json identity(const bench_id& id) {
           {"size", id.size ? nlohmann::json(*id.size) : nlohmann::json(nullptr)}};
 }
 
-nlohmann::json repetition_row(const case_result& r, std::size_t index, std::size_t family_index) {
-  const auto& s = r.samples[index];
+// The fields of Google Benchmark's row that every repetition (and an error) of a benchmark has.
+nlohmann::json row_head(const case_result& r, std::size_t repetition_index, std::size_t family_index) {
   auto row = identity(r.id);
   row.update({{"run_name", r.id.name()},
               {"run_type", "iteration"},
               {"family_index", family_index},
               {"per_family_instance_index", 0},
               {"repetitions", r.samples.size()},
-              {"repetition_index", index},
-              {"round", s.round},
+              {"repetition_index", repetition_index},
               {"threads", 1},
+              {"time_unit", "ns"}});
+  return row;
+}
+
+nlohmann::json repetition_row(const case_result& r, std::size_t index, std::size_t family_index) {
+  const auto& s = r.samples[index];
+  auto row = row_head(r, index, family_index);
+  row.update({{"round", s.round},
               {"iterations", s.iterations},
               {"real_time", number(per_op(s.seconds * 1e9, s.iterations))},
               {"cpu_time", number(per_op(s.near.cpu_s() * 1e9, s.iterations))},
-              {"time_unit", "ns"},
               {"cpu_user_ns_per_op", number(per_op(s.near.user_s * 1e9, s.iterations))},
               {"cpu_sys_ns_per_op", number(per_op(s.near.system_s * 1e9, s.iterations))},
               {"peer_cpu_user_ns_per_op", number(per_op(s.far.user_s * 1e9, s.iterations))},
@@ -61,18 +67,10 @@ nlohmann::json repetition_row(const case_result& r, std::size_t index, std::size
 }
 
 nlohmann::json error_row(const case_result& r, std::size_t family_index) {
-  auto row = identity(r.id);
-  row.update({{"run_name", r.id.name()},
-              {"run_type", "iteration"},
-              {"family_index", family_index},
-              {"per_family_instance_index", 0},
-              {"repetitions", r.samples.size()},
-              {"repetition_index", r.samples.size()},
-              {"threads", 1},
-              {"iterations", 0},
+  auto row = row_head(r, r.samples.size(), family_index);
+  row.update({{"iterations", 0},
               {"real_time", 0},
               {"cpu_time", 0},
-              {"time_unit", "ns"},
               {"error_occurred", true},
               {"error_message", r.error}});
   return row;

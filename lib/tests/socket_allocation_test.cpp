@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// The hot calls allocate nothing: send, sendto, recv_into and recvfrom_into on IP sockets, and
+// recv allocates once. Counted by replacing the global operator new in this test binary only.
+#include "socklab/socket.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+}  // namespace
+
+// GCC 12 sees free() on memory from the operator new below and warns; the pairing is deliberate.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
+
+namespace socklab {
+namespace {
+
+template <class F>
+long allocations_during(F&& body) {
+  const long before = allocations.load();
+  body();
+  return allocations.load() - before;
+}
+
+TEST(Allocation, DatagramHotCallsAllocateNothing) {
+  socket a(family::inet, type::dgram);
+  socket b(family::inet, type::dgram);
+  a.bind(ipv4_address::loopback());
+  b.bind(ipv4_address::loopback());
+  const address to = b.getsockname();
+  std::array<std::byte, 64> buf{};
+  const std::array<std::byte, 32> payload{};
+  const long n = allocations_during([&] {
+    for (int i = 0; i < 100; ++i) {
+      a.sendto(payload, to);
+      const auto r = b.recvfrom_into(buf);
+      ASSERT_EQ(r.nbytes, payload.size());
+    }
+  });
+  EXPECT_EQ(n, 0);
+}
+
+TEST(Allocation, StreamHotCallsAllocateNothingAndRecvOnce) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  std::array<std::byte, 64> buf{};
+  const std::array<std::byte, 32> payload{};
+  EXPECT_EQ(allocations_during([&, &a = a, &b = b] {
+              for (int i = 0; i < 100; ++i) {
+                a.send(payload);
+                a.sendall(payload);
+                ASSERT_GT(b.recv_into(buf), 0u);
+              }
+            }),
+            0);
+  a.sendall(payload);
+  EXPECT_EQ(allocations_during([&, &b = b] { ASSERT_FALSE(b.recv(4096).empty()); }), 1);
+}
+
+}  // namespace
+}  // namespace socklab

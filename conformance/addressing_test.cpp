@@ -62,5 +62,29 @@ TEST(Addressing, ADDR_06_DualStackListenerSeesMappedIpv4Clients) {
   EXPECT_EQ(peer.port, std::get<ipv4_address>(client.getsockname()).port);
 }
 
+std::string hex(const std::vector<std::byte>& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (const auto b : bytes) {
+    out += digits[std::to_integer<int>(b) >> 4];
+    out += digits[std::to_integer<int>(b) & 0xf];
+  }
+  return out;
+}
+
+TEST(Addressing, ADDR_07_TextAndPackedAddressesConvertBothWays) {
+  EXPECT_EQ(inet_ntop(family::inet, inet_pton(family::inet, "1.2.3.4")), "1.2.3.4");
+  const auto mapped = inet_pton(family::inet6, "::ffff:1.2.3.4");
+  observe("pton_v6", hex(mapped));
+  observe("ntop_v6", inet_ntop(family::inet6, inet_pton(family::inet6, "2001:0db8:0:0:0:0:0:1")));
+  observe("aton_shorthand", inet_ntoa(inet_aton("127.1")));
+  EXPECT_THROW(inet_pton(family::inet, "1.2.3"), socklab::error);  // Python: OSError
+  EXPECT_THROW(inet_pton(family::inet6, "::g"), socklab::error);
+  EXPECT_THROW(inet_aton("1.2.3.4.5"), socklab::error);
+  const std::vector<std::byte> three(3);
+  EXPECT_THROW(inet_ntop(family::inet, three), std::invalid_argument);  // Python: ValueError
+  EXPECT_THROW(inet_ntoa(three), socklab::error);                       // Python: OSError
+}
+
 }  // namespace
 }  // namespace socklab::conformance

@@ -57,7 +57,7 @@ TEST(Lifecycle, LIFE_04_DetachAndAdopt) {
   auto pair = tcp_pair();
   auto rebuilt = socket::from_fd(pair.server.detach());
   pair.client.sendall(as_bytes("still works"));
-  EXPECT_EQ(as_text(rebuilt.recv(64)), "still works");
+  EXPECT_EQ(decode(rebuilt.recv(64)), "still works");
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   EXPECT_TRUE(raises(std::errc::not_a_socket, [&] { socket::from_fd(fds[0]); }));
@@ -72,7 +72,7 @@ TEST(Lifecycle, LIFE_05_DupIsIndependent) {
   pair.server.close();
   pair.client.sendall(as_bytes("to the dup"));
   d.settimeout(loopback_timeout);
-  EXPECT_EQ(as_text(d.recv(64)), "to the dup");
+  EXPECT_EQ(decode(d.recv(64)), "to the dup");
 }
 
 TEST(Lifecycle, LIFE_06_ScopeExitCloses) {
@@ -104,7 +104,7 @@ TEST(Lifecycle, LIFE_07_ShutdownHalfCloses) {
   EXPECT_TRUE(pair.server.recv(16).empty());
   pair.server.sendall(as_bytes("still open"));
   pair.client.settimeout(loopback_timeout);
-  EXPECT_EQ(as_text(pair.client.recv(16)), "still open");
+  EXPECT_EQ(decode(pair.client.recv(16)), "still open");
   socket fresh;
   EXPECT_TRUE(raises(std::errc::not_connected, [&] { fresh.shutdown(shut::rdwr); }));
   // close() of one of two descriptors sends no FIN; shutdown() does.

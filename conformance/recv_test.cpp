@@ -17,9 +17,9 @@ TEST(Recv, RECV_01_AtMostBufsizeAndNoBoundaries) {
   const std::string msg = "Michael Gilfix was here\n";
   pair.client.sendall(as_bytes(msg));
   pair.server.settimeout(loopback_timeout);
-  std::string got(as_text(pair.server.recv(static_cast<std::ptrdiff_t>(msg.size() - 3))));
+  std::string got(decode(pair.server.recv(static_cast<std::ptrdiff_t>(msg.size() - 3))));
   EXPECT_LE(got.size(), msg.size() - 3);
-  while (got.size() < msg.size()) got += as_text(pair.server.recv(1024));
+  while (got.size() < msg.size()) got += decode(pair.server.recv(1024));
   EXPECT_EQ(got, msg);
 }
 
@@ -42,14 +42,14 @@ TEST(Recv, RECV_03_RecvZeroMakesNoCallButRecvfromZeroDoes) {
   EXPECT_TRUE(pair.server.recv(0).empty());  // blocking socket, no data: a real call would hang
   pair.client.sendall(as_bytes("kept"));
   EXPECT_TRUE(pair.server.recv(0).empty());
-  EXPECT_EQ(as_text(pair.server.recv(16)), "kept");
+  EXPECT_EQ(decode(pair.server.recv(16)), "kept");
 
   auto server = bound_udp();
   socket client(family::inet, type::dgram);
   client.sendto(as_bytes("first"), server.getsockname());
   client.sendto(as_bytes("second"), server.getsockname());
   EXPECT_TRUE(server.recv(0).empty());
-  EXPECT_EQ(as_text(server.recv(64)), "first") << "recv(0) must not consume a datagram";
+  EXPECT_EQ(decode(server.recv(64)), "first") << "recv(0) must not consume a datagram";
   std::array<std::byte, 8> buf{};
   pair.client.sendall(as_bytes("whole"));
   EXPECT_EQ(pair.server.recv_into(buf, 0), 5u);  // nbytes 0: use the whole buffer
@@ -73,13 +73,13 @@ TEST(Recv, RECV_05_PeekDoesNotConsume) {
   auto pair = tcp_pair();
   pair.client.sendall(as_bytes("peekaboo"));
   pair.server.settimeout(loopback_timeout);
-  EXPECT_EQ(as_text(pair.server.recv(8, msg::peek)), "peekaboo");
-  EXPECT_EQ(as_text(pair.server.recv(8)), "peekaboo");
+  EXPECT_EQ(decode(pair.server.recv(8, msg::peek)), "peekaboo");
+  EXPECT_EQ(decode(pair.server.recv(8)), "peekaboo");
   auto server = bound_udp();
   socket client(family::inet, type::dgram);
   client.sendto(as_bytes("dgram"), server.getsockname());
-  EXPECT_EQ(as_text(server.recvfrom(16, msg::peek).data), "dgram");
-  EXPECT_EQ(as_text(server.recvfrom(16).data), "dgram");
+  EXPECT_EQ(decode(server.recvfrom(16, msg::peek).data), "dgram");
+  EXPECT_EQ(decode(server.recvfrom(16).data), "dgram");
 }
 
 TEST(Recv, RECV_06_WaitallInBlockingAndTimeoutMode) {
@@ -116,7 +116,7 @@ TEST(Recv, RECV_07_NonBlockingRecvFailsAtOnceThenSucceeds) {
   pair.client.sendall(as_bytes("now"));
   pollfd p{pair.server.fileno(), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 10000), 1);
-  EXPECT_EQ(as_text(pair.server.recv(16)), "now");
+  EXPECT_EQ(decode(pair.server.recv(16)), "now");
 }
 
 TEST(Recv, RECV_08_ResetIsAnErrorNotEof) {

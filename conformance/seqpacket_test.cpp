@@ -27,8 +27,8 @@ TEST_F(Seqpacket, SEQ_01_RecordsKeepTheirBoundaries) {
   auto [conn, addr] = server.accept();
   client.sendall(as_bytes("12345"));
   client.sendall(as_bytes("678"));
-  EXPECT_EQ(as_text(conn.recv(64)), "12345");
-  EXPECT_EQ(as_text(conn.recv(64)), "678");
+  EXPECT_EQ(decode(conn.recv(64)), "12345");
+  EXPECT_EQ(decode(conn.recv(64)), "678");
   server.listen(5);  // relisten is allowed
 }
 
@@ -36,8 +36,8 @@ TEST_F(Seqpacket, SEQ_02_SmallBufferTruncatesTheRecord) {
   auto [a, b] = socketpair(family::unix_domain, type::seqpacket);
   a.sendall(as_bytes("0123456789"));
   a.sendall(as_bytes("next"));
-  EXPECT_EQ(as_text(b.recv(4)), "0123");
-  EXPECT_EQ(as_text(b.recv(64)), "next");
+  EXPECT_EQ(decode(b.recv(4)), "0123");
+  EXPECT_EQ(decode(b.recv(64)), "next");
 }
 
 TEST_F(Seqpacket, SEQ_03_EmptyRecordAndEofBothReadEmpty) {
@@ -45,7 +45,7 @@ TEST_F(Seqpacket, SEQ_03_EmptyRecordAndEofBothReadEmpty) {
   EXPECT_EQ(a.send({}), 0u);
   EXPECT_TRUE(b.recv(16).empty());
   a.sendall(as_bytes("after"));
-  EXPECT_EQ(as_text(b.recv(16)), "after") << "the empty record was a record, not EOF";
+  EXPECT_EQ(decode(b.recv(16)), "after") << "the empty record was a record, not EOF";
   a.close();
   EXPECT_TRUE(b.recv(16).empty());
 }

@@ -34,7 +34,7 @@ TEST_P(Datagram, UDP_01_SendtoReturnsTheLengthAndTheDatagramArrivesWhole) {
   auto client = make("cli");
   const std::string msg(1000, 'm');
   EXPECT_EQ(client.sendto(as_bytes(msg), server.getsockname()), msg.size());
-  EXPECT_EQ(as_text(server.recv(static_cast<std::ptrdiff_t>(msg.size()))), msg);
+  EXPECT_EQ(decode(server.recv(static_cast<std::ptrdiff_t>(msg.size()))), msg);
 }
 
 TEST_P(Datagram, UDP_02_RecvfromReturnsTheSendersAddress) {
@@ -66,8 +66,8 @@ TEST_P(Datagram, UDP_03_BoundariesAreKept) {
   auto client = make("cli");
   client.sendto(as_bytes("bacon"), server.getsockname());
   client.sendto(as_bytes("egg"), server.getsockname());
-  EXPECT_EQ(as_text(server.recvfrom(8192).data), "bacon");
-  EXPECT_EQ(as_text(server.recvfrom(8192).data), "egg");
+  EXPECT_EQ(decode(server.recvfrom(8192).data), "bacon");
+  EXPECT_EQ(decode(server.recvfrom(8192).data), "egg");
 }
 
 TEST_P(Datagram, UDP_04_TruncationDiscardsTheRestOfTheDatagram) {
@@ -75,8 +75,8 @@ TEST_P(Datagram, UDP_04_TruncationDiscardsTheRestOfTheDatagram) {
   auto client = make("cli");
   client.sendto(as_bytes("0123456789"), server.getsockname());
   client.sendto(as_bytes("next"), server.getsockname());
-  EXPECT_EQ(as_text(server.recv(3)), "012");
-  EXPECT_EQ(as_text(server.recv(64)), "next");
+  EXPECT_EQ(decode(server.recv(3)), "012");
+  EXPECT_EQ(decode(server.recv(64)), "next");
 #if defined(__linux__)
   client.sendto(as_bytes("0123456789"), server.getsockname());
   std::array<std::byte, 4> buf{};
@@ -97,12 +97,12 @@ INSTANTIATE_TEST_SUITE_P(Families, Datagram,
                          ::testing::Values(family::inet, family::inet6, family::unix_domain),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
-TEST(Udp, UDP_02_UnboundUnixSenderIsUnnamed) {
+TEST(Udp, UDP_02_UnboundUnixSenderHasNoAddress) {
   temp_dir dir;
   auto server = bound_dgram(family::unix_domain, dir, "srv");
   socket unbound(family::unix_domain, type::dgram);
   unbound.sendto(as_bytes("anon"), server.getsockname());
-  EXPECT_EQ(server.recvfrom(16).addr, address(unix_address{}));
+  EXPECT_EQ(server.recvfrom(16).addr, std::nullopt);  // Python: None
 }
 
 TEST(Udp, UDP_06_OversizedDatagramIsEmsgsize) {
@@ -124,9 +124,9 @@ TEST(Udp, UDP_07_ConnectedSocketFiltersPeersAndReportsRefusal) {
   s.connect(peer_sock.getsockname());
   other.sendto(as_bytes("stranger"), s.getsockname());  // dropped: not from the connected peer
   peer_sock.sendto(as_bytes("friend"), s.getsockname());
-  EXPECT_EQ(as_text(s.recv(64)), "friend");
+  EXPECT_EQ(decode(s.recv(64)), "friend");
   s.send(as_bytes("no address needed"));
-  EXPECT_EQ(as_text(peer_sock.recv(64)), "no address needed");
+  EXPECT_EQ(decode(peer_sock.recv(64)), "no address needed");
 
   const address closed = unused_port(type::dgram);
   auto c = bound_dgram(family::inet, dir, "");
@@ -161,7 +161,7 @@ TEST(Udp, UDP_09_FirstSendtoBindsImplicitly) {
   EXPECT_NE(std::get<ipv4_address>(client.getsockname()).port, 0);
   auto [data, from] = server.recvfrom(16);
   server.sendto(as_bytes("reply"), *from);
-  EXPECT_EQ(as_text(client.recv(16)), "reply");
+  EXPECT_EQ(decode(client.recv(16)), "reply");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "socklab/address.hpp"
+#include "socklab/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   } catch (const std::out_of_range&) {
     return 0;
-  } catch (const std::length_error&) {
+  } catch (const socklab::error&) {  // a name too long for sun_path (Python: OSError)
     return 0;
   }
   const auto printed = socklab::to_string(parsed);

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "socklab/errors.hpp"
-#include "socklab/framing.hpp"
+#include "socklab/json_framing.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   nlohmann::json value;

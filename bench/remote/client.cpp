@@ -8,6 +8,7 @@
 
 #include "engine/output.hpp"
 #include "run_context.hpp"
+#include "socklab/json_framing.hpp"
 #include "socklab/socklab.hpp"
 #include "support/loops.hpp"
 

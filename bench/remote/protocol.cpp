@@ -88,11 +88,6 @@ address with_port(const address& a, int port) {
       a);
 }
 
-int port_of(const address& a) {
-  if (const auto* v4 = std::get_if<ipv4_address>(&a)) return v4->port;
-  return std::get<ipv6_address>(a).port;
-}
-
 void apply_buffers(socket& s, const test_request& t) {
   if (t.sndbuf) s.setsockopt(option::sndbuf, *t.sndbuf);
   if (t.rcvbuf) s.setsockopt(option::rcvbuf, *t.rcvbuf);

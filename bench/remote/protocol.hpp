@@ -48,9 +48,8 @@ test_request parse_test(const nlohmann::json& message);
 
 nlohmann::json to_json(const test_request& t);
 
-/// `a` (IPv4 or IPv6) with another port; the port of such an address.
+/// `a` (IPv4 or IPv6) with another port.
 address with_port(const address& a, int port);
-int port_of(const address& a);
 
 /// Sets the socket buffer sizes the test asks for, on either end.
 void apply_buffers(socket& s, const test_request& t);

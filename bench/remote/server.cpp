@@ -9,6 +9,7 @@
 
 #include "remote/protocol.hpp"
 #include "run_context.hpp"
+#include "socklab/json_framing.hpp"
 #include "socklab/socklab.hpp"
 #include "support/loops.hpp"
 

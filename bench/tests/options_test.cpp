@@ -51,7 +51,7 @@ TEST(Options, ValuesMayFollowTheirFlagAsTheNextArgument) {
   EXPECT_TRUE(o.verify);
   EXPECT_EQ(o.out, "y.json");
   EXPECT_EQ(*o.seed, 7u);
-  EXPECT_THROW(parse({"--filter"}), std::invalid_argument);       // a flag at the end has no value
+  EXPECT_THROW(parse({"--filter"}), std::invalid_argument);           // a flag at the end has no value
   EXPECT_THROW(parse({"--peer", "--serve"}), std::invalid_argument);  // the next flag is not a value
 }
 

@@ -55,6 +55,19 @@ def port_out_of_range_is_an_argument_error(t):
         t.equal(s.getsockname(), ("0.0.0.0", 0), "the socket after rejected binds")
 
 
+@scenario("ADDR-07")
+def text_and_packed_addresses_convert_both_ways(t):
+    t.equal(socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, "1.2.3.4")), "1.2.3.4", "IPv4")
+    t.observe("pton_v6", socket.inet_pton(socket.AF_INET6, "::ffff:1.2.3.4").hex())
+    t.observe("ntop_v6", socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, "2001:0db8:0:0:0:0:0:1")))
+    t.observe("aton_shorthand", socket.inet_ntoa(socket.inet_aton("127.1")))
+    t.raises(OSError, socket.inet_pton, socket.AF_INET, "1.2.3", what="inet_pton of '1.2.3'")
+    t.raises(OSError, socket.inet_pton, socket.AF_INET6, "::g", what="inet_pton of '::g'")
+    t.raises(OSError, socket.inet_aton, "1.2.3.4.5", what="inet_aton of five parts")
+    t.raises(ValueError, socket.inet_ntop, socket.AF_INET, b"\x00\x00\x00", what="inet_ntop of 3 bytes")
+    t.raises(OSError, socket.inet_ntoa, b"\x00\x00\x00", what="inet_ntoa of 3 bytes")
+
+
 @scenario("ADDR-05")
 def a_socket_binds_only_once(t):
     with socket.socket() as s:

@@ -109,7 +109,8 @@ def report(implementation, rows):
     statuses = ("pass", "fail", "skip", "not-run", "not-applicable")
     return {"schema": "socklab-conformance-report", "schema_version": 1, "implementation": implementation,
             "context": CONTEXT, "summary": {s: sum(r[1] == s for r in rows) for s in statuses},
-            "behaviours": [{"id": i, "status": s, "observed": o} for i, s, o in rows]}
+            "behaviours": [{"id": i, "group": ENTRIES[i]["group"], "statement": ENTRIES[i]["statement"], "status": s,
+                            "observed": o} for i, s, o in rows]}
 
 
 @pytest.fixture

@@ -2,25 +2,29 @@
 #include "socklab/address.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <ostream>
 #include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 #include "socklab/errors.hpp"
+#include "socklab/resolve.hpp"
 #include "sys/sys.hpp"
 
 namespace socklab {
 namespace {
 
-std::uint16_t checked_port(std::int64_t port) {
-  if (port < 0 || port > 65535) throw std::out_of_range("port must be 0-65535, got " + std::to_string(port));
+std::uint16_t checked_port(std::int64_t port, const char* operation) {
+  if (port < 0 || port > 65535)
+    throw std::out_of_range(std::string(operation) + ": port must be 0-65535, got " + std::to_string(port));
   return static_cast<std::uint16_t>(port);
 }
 
-// The first address getaddrinfo() gives for `host` in family `f`, or gai_error.
+// The first address getaddrinfo() gives for `host` in family `f`, or gai_error: resolve.cpp is
+// the one place that resolves names.
 address resolve_one(std::string_view host, family f) {
-  auto r = sys::getaddrinfo(std::string(host), "", f, type::stream, 0, 0);
-  if (!r) throw_error(r.error(), "getaddrinfo(" + std::string(host) + ")");
-  return r->front().addr;
+  return getaddrinfo(host, 0, f, type::stream).front().addr;  // never empty: EAI_NONAME instead
 }
 
 std::size_t hash_bytes(std::string_view bytes, std::size_t seed) noexcept {
@@ -34,15 +38,15 @@ std::uint16_t parse_port_text(std::string_view text, std::string_view whole) {
   if (text.empty() || ec == std::errc::invalid_argument || ptr != end)
     throw std::invalid_argument("parse_address: bad port in '" + std::string(whole) + "'");
   if (ec == std::errc::result_out_of_range)
-    throw std::out_of_range("port out of range in '" + std::string(whole) + "'");
-  return checked_port(value);
+    throw std::out_of_range("parse_address: port out of range in '" + std::string(whole) + "'");
+  return checked_port(value, "parse_address");
 }
 
 }  // namespace
 
 // ---- IPv4 ----
 
-ipv4_address::ipv4_address(std::string_view h, int p) : port(checked_port(p)) {
+ipv4_address::ipv4_address(std::string_view h, int p) : port(checked_port(p, "ipv4_address")) {
   if (h.empty()) return;  // INADDR_ANY
   if (h == "<broadcast>") {
     host = {255, 255, 255, 255};
@@ -63,7 +67,7 @@ std::string ipv4_address::to_string() const { return host_string() + ":" + std::
 // ---- IPv6 ----
 
 ipv6_address::ipv6_address(std::string_view h, int p, std::int64_t flow, std::int64_t scope)
-    : port(checked_port(p)) {
+    : port(checked_port(p, "ipv6_address")) {
   if (flow < 0 || flow > 0xFFFFF)
     throw std::out_of_range("flowinfo must be 0-1048575, got " + std::to_string(flow));
   if (scope < 0 || scope > 0xFFFFFFFFLL)
@@ -75,8 +79,8 @@ ipv6_address::ipv6_address(std::string_view h, int p, std::int64_t flow, std::in
   if (const auto pct = h.find('%'); pct != std::string_view::npos) {
     numeric = h.substr(0, pct);
     const auto id = sys::scope_id_of(std::string(h.substr(pct + 1)));
-    if (!id)
-      throw std::invalid_argument("ipv6_address: unknown scope '" + std::string(h.substr(pct + 1)) + "'");
+    // Python resolves the scope with getaddrinfo: an unknown interface is a gaierror.
+    if (!id) throw_error(id.error(), "ipv6_address: unknown scope '" + std::string(h.substr(pct + 1)) + "'");
     if (scope_id == 0) scope_id = *id;
   }
   if (auto parsed = sys::parse_ipv6(std::string(numeric))) {
@@ -109,13 +113,16 @@ unix_address::unix_address(std::string p) : path(std::move(p)) {
   const std::size_t capacity = sys::unix_path_capacity();
   if (is_abstract()) {
     if (path.size() > capacity)
-      throw std::length_error("AF_UNIX abstract name too long: " + std::to_string(path.size()) +
-                              " bytes, at most " + std::to_string(capacity));
+      throw_error(std::make_error_code(std::errc::filename_too_long),
+                  "unix_address: AF_UNIX abstract name of " + std::to_string(path.size()) +
+                      " bytes, at most " + std::to_string(capacity));
     return;
   }
+  // Python raises OSError ("AF_UNIX path too long"): catchable as socklab::error here too.
   if (path.size() > capacity - 1)
-    throw std::length_error("AF_UNIX path too long: " + std::to_string(path.size()) + " bytes, at most " +
-                            std::to_string(capacity - 1));
+    throw_error(std::make_error_code(std::errc::filename_too_long),
+                "unix_address: AF_UNIX path of " + std::to_string(path.size()) + " bytes, at most " +
+                    std::to_string(capacity - 1));
   if (path.find('\0') != std::string::npos)
     throw std::invalid_argument("AF_UNIX path has an embedded NUL byte");
 }
@@ -159,6 +166,89 @@ family family_of(const address& a) noexcept {
 
 std::string to_string(const address& a) {
   return std::visit([](const auto& alt) { return alt.to_string(); }, a);
+}
+
+// ---- Python's inet_* functions ----
+
+namespace {
+
+template <std::size_t N>
+std::vector<std::byte> packed(const std::array<std::uint8_t, N>& host) {
+  std::vector<std::byte> out(N);
+  std::memcpy(out.data(), host.data(), N);
+  return out;
+}
+
+template <std::size_t N>
+std::array<std::uint8_t, N> unpacked(std::span<const std::byte> bytes) {
+  std::array<std::uint8_t, N> out{};
+  std::memcpy(out.data(), bytes.data(), N);
+  return out;
+}
+
+std::string text_without_nul(std::string_view text, const char* operation) {
+  if (text.find('\0') != std::string_view::npos)
+    throw std::invalid_argument(std::string(operation) + ": embedded NUL byte");
+  return std::string(text);
+}
+
+[[noreturn]] void illegal_text(const char* operation, std::string_view text) {
+  throw_error(std::make_error_code(std::errc::invalid_argument),
+              std::string(operation) + ": illegal IP address string '" + std::string(text) + "'");
+}
+
+}  // namespace
+
+std::vector<std::byte> inet_pton(family f, std::string_view text) {
+  const auto host = text_without_nul(text, "inet_pton");
+  if (f == family::inet) {
+    if (auto v4 = sys::parse_ipv4(host)) return packed(*v4);
+  } else if (f == family::inet6) {
+    if (auto v6 = sys::parse_ipv6(host)) return packed(*v6);
+  } else {
+    throw_error(std::make_error_code(std::errc::address_family_not_supported), "inet_pton");
+  }
+  illegal_text("inet_pton", text);
+}
+
+std::string inet_ntop(family f, std::span<const std::byte> bytes) {
+  const std::size_t want = f == family::inet ? 4 : f == family::inet6 ? 16 : 0;
+  if (want == 0)
+    throw std::invalid_argument("inet_ntop: unknown address family " + std::string(to_string(f)));
+  if (bytes.size() != want)
+    throw std::invalid_argument("inet_ntop: invalid length of packed IP address (" +
+                                std::to_string(bytes.size()) + " bytes, " + std::to_string(want) +
+                                " expected)");
+  return want == 4 ? sys::format_ipv4(unpacked<4>(bytes)) : sys::format_ipv6(unpacked<16>(bytes));
+}
+
+std::vector<std::byte> inet_aton(std::string_view text) {
+  if (auto v4 = sys::parse_ipv4_shorthand(text_without_nul(text, "inet_aton"))) return packed(*v4);
+  illegal_text("inet_aton", text);
+}
+
+std::string inet_ntoa(std::span<const std::byte> bytes) {
+  if (bytes.size() != 4)
+    throw_error(std::make_error_code(std::errc::invalid_argument),
+                "inet_ntoa: packed IP wrong length (" + std::to_string(bytes.size()) + " bytes, 4 expected)");
+  return sys::format_ipv4(unpacked<4>(bytes));
+}
+
+std::string host_of(const address& a) {
+  return std::visit(
+      [](const auto& alt) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(alt)>, unix_address>)
+          return alt.path;
+        else
+          return alt.host_string();
+      },
+      a);
+}
+
+int port_of(const address& a) {
+  if (const auto* v4 = std::get_if<ipv4_address>(&a)) return v4->port;
+  if (const auto* v6 = std::get_if<ipv6_address>(&a)) return v6->port;
+  throw std::invalid_argument("port_of: " + to_string(a) + " is an AF_UNIX address, which has no port");
 }
 
 std::string_view to_string(family f) noexcept {

@@ -29,8 +29,10 @@ socket create_connection(std::string_view host, int port, timeout t,
     }
   }
   if (last) std::rethrow_exception(last);
-  throw std::invalid_argument("create_connection: no address of " + std::string(host) +
-                              " matches the source address's family");
+  // Python: OSError("getaddrinfo returns an empty list") when no candidate was tried.
+  throw_error(
+      std::make_error_code(std::errc::address_family_not_supported),
+      "create_connection: no address of " + std::string(host) + " matches the source address's family");
 }
 
 socket create_connection(std::string_view host, int port) {

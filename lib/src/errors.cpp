@@ -2,6 +2,7 @@
 #include "socklab/errors.hpp"
 
 #include <cerrno>
+#include <stdexcept>
 
 namespace socklab {
 
@@ -9,10 +10,29 @@ const std::error_category& socklab_category() noexcept {
   struct category final : std::error_category {
     const char* name() const noexcept override { return "socklab"; }
     std::string message(int code) const override {
-      return code == static_cast<int>(socklab_errc::timed_out) ? "timed out" : "unknown socklab error";
+      switch (static_cast<socklab_errc>(code)) {
+        case socklab_errc::timed_out:
+          return "timed out";
+        case socklab_errc::family_mismatch:
+          return "the address's family is not the socket's";
+        case socklab_errc::negative_size:
+          return "negative buffer size";
+        case socklab_errc::nbytes_over_buffer:
+          return "nbytes is larger than the buffer";
+      }
+      return "unknown socklab error";
     }
     bool equivalent(int code, const std::error_condition& cond) const noexcept override {
-      return code == static_cast<int>(socklab_errc::timed_out) && cond == std::errc::timed_out;
+      switch (static_cast<socklab_errc>(code)) {
+        case socklab_errc::timed_out:
+          return cond == std::errc::timed_out;
+        case socklab_errc::family_mismatch:
+          return cond == std::errc::address_family_not_supported;
+        case socklab_errc::negative_size:
+        case socklab_errc::nbytes_over_buffer:
+          return cond == std::errc::invalid_argument;
+      }
+      return false;
     }
   };
   static const category instance;
@@ -23,6 +43,8 @@ std::error_code make_error_code(socklab_errc e) noexcept { return {static_cast<i
 
 void throw_error(std::error_code ec, const std::string& operation, std::optional<std::size_t> bytes_sent) {
   if (ec.category() == gai_category()) throw gai_error(ec, operation);
+  if (ec.category() == socklab_category() && ec != socklab_errc::timed_out)
+    throw std::invalid_argument(operation + ": " + ec.message());  // Python: TypeError / ValueError
   if (ec == std::errc::timed_out) throw timeout_error(ec, operation, bytes_sent);
   if (ec.category() == std::system_category() || ec.category() == std::generic_category()) {
     switch (ec.value()) {

@@ -2,7 +2,10 @@
 #include "socklab/resolve.hpp"
 
 #include <stdexcept>
+#include <string>
+#include <utility>
 
+#include "socklab/errors.hpp"
 #include "sys/sys.hpp"
 
 namespace socklab {
@@ -12,7 +15,9 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, std::str
                                   int proto, int flags) {
   std::optional<std::string> h;
   if (host) h.emplace(*host);
-  return sys::getaddrinfo(h, std::string(port), family, type, proto, flags).value_or_throw("getaddrinfo");
+  auto rows = sys::getaddrinfo(h, std::string(port), family, type, proto, flags);
+  if (!rows) throw_error(rows.error(), "getaddrinfo(" + h.value_or("None") + ", " + std::string(port) + ")");
+  return std::move(*rows);
 }
 
 std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, int port,

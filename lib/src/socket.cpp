@@ -34,12 +34,11 @@ std::size_t checked_size(std::ptrdiff_t n, const char* operation) {
 }
 
 // Python's recv_into(buffer, nbytes): 0 means the whole buffer; more than the buffer is an error.
-std::span<std::byte> checked_window(std::span<std::byte> buffer, std::ptrdiff_t nbytes,
-                                    const char* operation) {
-  const auto n = checked_size(nbytes, operation);
-  if (n > buffer.size())
-    throw std::invalid_argument(std::string(operation) + ": nbytes (" + std::to_string(n) +
-                                ") is larger than the buffer (" + std::to_string(buffer.size()) + ")");
+// The try_* form returns the error, the throwing form throws it: one check for both.
+result<std::span<std::byte>> window_of(std::span<std::byte> buffer, std::ptrdiff_t nbytes) noexcept {
+  if (nbytes < 0) return make_error_code(socklab_errc::negative_size);
+  const auto n = static_cast<std::size_t>(nbytes);
+  if (n > buffer.size()) return make_error_code(socklab_errc::nbytes_over_buffer);
   return n == 0 ? buffer : buffer.first(n);
 }
 
@@ -190,46 +189,51 @@ void socket::sendall(std::span<const std::byte> data, int flags) {
 
 result<std::size_t> socket::try_sendto(std::span<const std::byte> data, const address& to,
                                        int flags) noexcept {
-  if (family_of(to) != family_) return std::error_code(EAFNOSUPPORT, std::system_category());
+  // Python's check, before any system call (sendto throws it as std::invalid_argument).
+  if (family_of(to) != family_) return make_error_code(socklab_errc::family_mismatch);
   return sys::sendto(fd_, data, to, flags, sys::wait_policy::from(timeout_));
 }
 
 std::size_t socket::sendto(std::span<const std::byte> data, const address& to, int flags) {
-  require_family(to, family_, "sendto");  // Python's check, as an exception: try_sendto's is then moot
-  return unwrap(sys::sendto(fd_, data, to, flags, sys::wait_policy::from(timeout_)), "sendto");
+  return unwrap(try_sendto(data, to, flags), "sendto");
 }
 
 std::vector<std::byte> socket::recv(std::ptrdiff_t bufsize, int flags) {
   const auto n = checked_size(bufsize, "recv");
   if (n == 0) return {};  // Python makes no system call: a pending datagram is not consumed
   std::vector<std::byte> data(n);
-  data.resize(unwrap(try_recv_into(data, flags), "recv"));
+  data.resize(unwrap(try_recv_into(data, 0, flags), "recv"));
   return data;
 }
 
-result<std::size_t> socket::try_recv_into(std::span<std::byte> buffer, int flags) noexcept {
-  return sys::recv(fd_, buffer, flags, sys::wait_policy::from(timeout_));
+result<std::size_t> socket::try_recv_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes,
+                                          int flags) noexcept {
+  auto window = window_of(buffer, nbytes);
+  if (!window) return window.error();
+  if (window->empty()) return std::size_t{0};  // Python makes no system call for an empty buffer
+  return sys::recv(fd_, *window, flags, sys::wait_policy::from(timeout_));
 }
 
 std::size_t socket::recv_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes, int flags) {
-  const auto window = checked_window(buffer, nbytes, "recv_into");
-  if (window.empty()) return 0;
-  return unwrap(try_recv_into(window, flags), "recv_into");
+  return unwrap(try_recv_into(buffer, nbytes, flags), "recv_into");
 }
 
-result<recvfrom_into_result> socket::try_recvfrom_into(std::span<std::byte> buffer, int flags) noexcept {
-  return sys::recvfrom(fd_, family_, buffer, flags, sys::wait_policy::from(timeout_));
+result<recvfrom_into_result> socket::try_recvfrom_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes,
+                                                       int flags) noexcept {
+  auto window = window_of(buffer, nbytes);
+  if (!window) return window.error();
+  return sys::recvfrom(fd_, family_, *window, flags, sys::wait_policy::from(timeout_));
 }
 
 recvfrom_result socket::recvfrom(std::ptrdiff_t bufsize, int flags) {
   std::vector<std::byte> data(checked_size(bufsize, "recvfrom"));
-  auto r = unwrap(try_recvfrom_into(data, flags), "recvfrom");
+  auto r = unwrap(try_recvfrom_into(data, 0, flags), "recvfrom");
   data.resize(std::min(r.nbytes, data.size()));  // MSG_TRUNC may report the longer real length
   return {std::move(data), std::move(r.addr)};
 }
 
 recvfrom_into_result socket::recvfrom_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes, int flags) {
-  return unwrap(try_recvfrom_into(checked_window(buffer, nbytes, "recvfrom_into"), flags), "recvfrom_into");
+  return unwrap(try_recvfrom_into(buffer, nbytes, flags), "recvfrom_into");
 }
 
 // ---- modes and options ----

@@ -8,12 +8,15 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace socklab {
 
@@ -65,8 +68,9 @@ struct unix_address {
   std::string path;
 
   unix_address() = default;
-  /// Throws std::length_error when the name does not fit sockaddr_un (pathnames need a
-  /// terminating NUL: 107 bytes on Linux, 103 on macOS; abstract names may use all 108).
+  /// Throws socklab::error (ENAMETOOLONG; Python: OSError) when the name does not fit sockaddr_un
+  /// (pathnames need a terminating NUL: 107 bytes on Linux, 103 on macOS; abstract names may use
+  /// all 108).
   explicit unix_address(std::string path);
   /// Linux abstract namespace: unix_address(std::string("\0", 1) + name).
   static unix_address abstract(std::string_view name);
@@ -85,13 +89,34 @@ using address = std::variant<ipv4_address, ipv6_address, unix_address>;
 
 family family_of(const address& a) noexcept;
 std::string to_string(const address& a);
+
+/// Python: addr[0] of an address: the host of an IP address ("127.0.0.1", "fe80::1%2"), the name
+/// of a unix_address (Python gives the whole address as that str).
+std::string host_of(const address& a);
+/// Python: addr[1], the port of an IP address (getsockname()[1]). Throws std::invalid_argument
+/// for a unix_address, which has none (in Python, an AF_UNIX address is a str, not a tuple).
+int port_of(const address& a);
 std::string_view to_string(family f) noexcept;  // "inet", "inet6", "unix"
+
+/// Python: inet_pton(family, ip_string): the packed address, 4 or 16 bytes in network order.
+/// Throws error (EINVAL; Python: OSError "illegal IP address string") for text that is not an
+/// address of that family, error (EAFNOSUPPORT) for family::unix_domain, std::invalid_argument
+/// (Python: ValueError) for text with a NUL byte.
+std::vector<std::byte> inet_pton(family f, std::string_view text);
+/// Python: inet_ntop(family, packed_ip). Throws std::invalid_argument (Python: ValueError) for a
+/// packed address of the wrong length for the family, or family::unix_domain.
+std::string inet_ntop(family f, std::span<const std::byte> packed);
+/// Python: inet_aton(ip_string): IPv4 only, with the classic shorthands ("127.1", "0x7f.1").
+/// Throws error (EINVAL; Python: OSError) for text it cannot read.
+std::vector<std::byte> inet_aton(std::string_view text);
+/// Python: inet_ntoa(packed_ip): exactly 4 bytes, else error (EINVAL; Python: OSError).
+std::string inet_ntoa(std::span<const std::byte> packed);
 
 /// Parses the textual forms that to_string() prints, numeric hosts only (no DNS):
 /// "127.0.0.1:80", "[::1]:80", "[fe80::1%lo]:80", "/path/to.sock", "@abstract" (where "\\xHH" is
 /// one byte of the name, as to_string() writes bytes outside printable ASCII and the backslash).
 /// Throws std::invalid_argument naming the problem, std::out_of_range for a bad port,
-/// std::length_error for a path or abstract name longer than sun_path holds.
+/// socklab::error (ENAMETOOLONG) for a path or abstract name longer than sun_path holds.
 address parse_address(std::string_view text);
 
 std::ostream& operator<<(std::ostream& os, const ipv4_address& a);

@@ -12,12 +12,15 @@
 
 namespace socklab {
 
-/// Category of socklab's own conditions. Its only code is `timed_out`, the library's internal
-/// timeout (Python raises TimeoutError("timed out") with errno None for it); it compares equal
-/// to std::errc::timed_out, so `e.code() == std::errc::timed_out` holds for internal and kernel
-/// (ETIMEDOUT) timeouts alike.
+/// Category of socklab's own conditions. `timed_out` is the library's internal timeout (Python
+/// raises TimeoutError("timed out") with errno None for it); it compares equal to
+/// std::errc::timed_out, so `e.code() == std::errc::timed_out` holds for internal and kernel
+/// (ETIMEDOUT) timeouts alike. The others are bad arguments, found before any system call (Python
+/// raises TypeError or ValueError for them): a try_* call returns them, its throwing form throws
+/// std::invalid_argument; they compare equal to std::errc::address_family_not_supported and
+/// std::errc::invalid_argument.
 const std::error_category& socklab_category() noexcept;
-enum class socklab_errc { timed_out = 1 };
+enum class socklab_errc { timed_out = 1, family_mismatch, negative_size, nbytes_over_buffer };
 std::error_code make_error_code(socklab_errc e) noexcept;
 
 /// Category for getaddrinfo() EAI_* codes; message() comes from gai_strerror().

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Structured messages over a stream socket, as the Python tutorial advises: a 4-byte big-endian
-// length, then the payload. JSON messages are such frames holding UTF-8 JSON text.
+// length, then the payload. JSON messages in such frames: socklab/json_framing.hpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <vector>
@@ -25,11 +24,6 @@ void send_frame(socket& s, std::span<const std::byte> data, std::size_t max_fram
 /// its header then, so the connection should be dropped).
 std::optional<std::vector<std::byte>> recv_frame(socket& s, std::size_t max_frame = default_max_frame);
 
-/// Sends `message` as a JSON frame.
-void send_json(socket& s, const nlohmann::json& message, std::size_t max_frame = default_max_frame);
-/// Receives a JSON frame; std::nullopt on a clean close, protocol_error for invalid JSON.
-std::optional<nlohmann::json> recv_json(socket& s, std::size_t max_frame = default_max_frame);
-
 /// Incremental decoder for frames arriving in arbitrary pieces (event loops, fuzzing).
 class frame_decoder {
  public:
@@ -46,8 +40,5 @@ class frame_decoder {
   std::vector<std::byte> buffer_;  // bytes of the frame not yet complete
   std::deque<std::vector<std::byte>> ready_;
 };
-
-/// Parses a JSON frame's payload; protocol_error (naming the parse error) if it is not JSON.
-nlohmann::json decode_json(std::span<const std::byte> payload);
 
 }  // namespace socklab

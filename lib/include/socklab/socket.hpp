@@ -24,53 +24,12 @@
 #include "socklab/address.hpp"
 #include "socklab/errors.hpp"
 #include "socklab/result.hpp"
+#include "socklab/vocabulary.hpp"
 
 namespace socklab {
 
-/// Python: SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET.
-enum class type { stream, dgram, raw, seqpacket };
-/// Python: SHUT_RD, SHUT_WR, SHUT_RDWR.
-enum class shut { rd, wr, rdwr };
-
-/// std::nullopt = blocking, zero = non-blocking, positive = timeout mode.
-using timeout = std::optional<std::chrono::nanoseconds>;
-
-/// Send/recv flags, passed through to the OS (Python: socket.MSG_*).
-namespace msg {
-extern const int peek;      // MSG_PEEK
-extern const int waitall;   // MSG_WAITALL: best effort; a no-op in timeout and non-blocking mode
-extern const int dontwait;  // MSG_DONTWAIT
-extern const int oob;       // MSG_OOB
-extern const int trunc;     // MSG_TRUNC (Linux: recv returns the real datagram length)
-}  // namespace msg
-
-/// The common socket options, typed; anything else goes through the raw (level, name) overloads.
-enum class option {
-  reuse_addr,   // SOL_SOCKET SO_REUSEADDR (bool)
-  reuse_port,   // SOL_SOCKET SO_REUSEPORT (bool)
-  keepalive,    // SOL_SOCKET SO_KEEPALIVE (bool)
-  broadcast,    // SOL_SOCKET SO_BROADCAST (bool)
-  sndbuf,       // SOL_SOCKET SO_SNDBUF (bytes; Linux reads back double the value set)
-  rcvbuf,       // SOL_SOCKET SO_RCVBUF (bytes; Linux reads back double the value set)
-  rcvlowat,     // SOL_SOCKET SO_RCVLOWAT (bytes)
-  error,        // SOL_SOCKET SO_ERROR (errno, read-only; reading clears it)
-  acceptconn,   // SOL_SOCKET SO_ACCEPTCONN (bool, read-only)
-  tcp_nodelay,  // IPPROTO_TCP TCP_NODELAY (bool)
-  ipv6_v6only,  // IPPROTO_IPV6 IPV6_V6ONLY (bool)
-};
-
 class socket;
 struct accept_result;
-/// The sender is std::nullopt where Python returns None: the OS gave no address (a connected
-/// stream socket). An unbound AF_UNIX datagram sender is the unnamed unix_address.
-struct recvfrom_result {
-  std::vector<std::byte> data;
-  std::optional<address> addr;
-};
-struct recvfrom_into_result {
-  std::size_t nbytes;
-  std::optional<address> addr;
-};
 
 class socket {
  public:
@@ -112,6 +71,11 @@ class socket {
   /// EINPROGRESS in non-blocking mode). Argument errors still throw.
   int connect_ex(const address& peer);
 
+  // Each try_* form is the implementation and its throwing form a thin wrapper: the same checks,
+  // in the same order; what the throwing form throws, the try_* form returns as a code (an OS
+  // error's errno, or a socklab_errc for a bad argument, which the throwing form throws as
+  // std::invalid_argument).
+
   /// Python: send(data[, flags]) -> bytes the kernel accepted, possibly fewer than data.size().
   std::size_t send(std::span<const std::byte> data, int flags = 0);
   result<std::size_t> try_send(std::span<const std::byte> data, int flags = 0) noexcept;
@@ -129,13 +93,15 @@ class socket {
   /// Python: recv_into(buffer[, nbytes[, flags]]): nbytes 0 means buffer.size(); more than
   /// buffer.size() or negative throws std::invalid_argument. No allocation.
   std::size_t recv_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes = 0, int flags = 0);
-  result<std::size_t> try_recv_into(std::span<std::byte> buffer, int flags = 0) noexcept;
+  result<std::size_t> try_recv_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes = 0,
+                                    int flags = 0) noexcept;
   /// Python: recvfrom(bufsize) -> (data, sender). Always makes the system call, even for 0.
   /// A datagram longer than bufsize is truncated and its rest discarded (POSIX semantics).
   recvfrom_result recvfrom(std::ptrdiff_t bufsize, int flags = 0);
   /// Python: recvfrom_into(buffer[, nbytes[, flags]]) -> (nbytes, sender). No allocation.
   recvfrom_into_result recvfrom_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes = 0, int flags = 0);
-  result<recvfrom_into_result> try_recvfrom_into(std::span<std::byte> buffer, int flags = 0) noexcept;
+  result<recvfrom_into_result> try_recvfrom_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes = 0,
+                                                 int flags = 0) noexcept;
 
   /// Python: shutdown(how). Throws error(ENOTCONN) on an unconnected socket.
   void shutdown(shut how);
@@ -210,10 +176,17 @@ std::pair<socket, socket> socketpair(socklab::family f = family::unix_domain, so
 inline std::span<const std::byte> as_bytes(std::string_view s) noexcept {
   return std::as_bytes(std::span{s.data(), s.size()});
 }
-/// The bytes as text, for comparing received data in tests and examples.
+/// A view of bytes as text; the bytes must outlive the view.
 inline std::string_view as_text(std::span<const std::byte> b) noexcept {
   return {reinterpret_cast<const char*>(b.data()),
           b.size()};  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
 }
+/// A view of a temporary would dangle (`std::string_view s = as_text(b.recv(16));` was a
+/// use-after-free): refused at compile time. Use decode(), which owns its text.
+std::string_view as_text(std::vector<std::byte>&&) = delete;
+
+/// Python: data.decode(): the bytes as a string of their own, safe on a temporary
+/// (`decode(s.recv(16)) == "ping"`). No character set is applied: the bytes are copied as they are.
+inline std::string decode(std::span<const std::byte> b) { return std::string(as_text(b)); }
 
 }  // namespace socklab

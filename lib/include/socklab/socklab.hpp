@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Umbrella header: everything socklab offers.
+// Umbrella header: everything socklab offers but JSON messages (socklab/json_framing.hpp, in the
+// socklab::json library), which need nlohmann/json.
 #pragma once
 
 #include "socklab/address.hpp"
@@ -11,3 +12,4 @@
 #include "socklab/result.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/version.hpp"
+#include "socklab/vocabulary.hpp"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The OS layer: every system call socklab makes goes through here, so that EINTR retry, deadlines
 // and SIGPIPE suppression live once, and a Winsock port would replace only this folder. Its
-// interface speaks socklab's own types; platform headers stay inside posix.cpp.
+// interface speaks socklab's own types; platform headers stay inside posix.hpp and the posix_*.cpp files.
 #pragma once
 
 #include <array>
@@ -16,9 +16,8 @@
 #include <vector>
 
 #include "socklab/address.hpp"
-#include "socklab/resolve.hpp"
 #include "socklab/result.hpp"
-#include "socklab/socket.hpp"
+#include "socklab/vocabulary.hpp"
 
 namespace socklab::sys {
 
@@ -82,11 +81,13 @@ result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte>
 
 // Addresses and names.
 std::optional<std::array<std::uint8_t, 4>> parse_ipv4(const std::string& host) noexcept;
+// inet_aton(): IPv4 with the classic shorthands ("127.1", "0x7f.0.0.1").
+std::optional<std::array<std::uint8_t, 4>> parse_ipv4_shorthand(const std::string& host) noexcept;
 std::optional<std::array<std::uint8_t, 16>> parse_ipv6(const std::string& host) noexcept;
 std::string format_ipv4(const std::array<std::uint8_t, 4>& host);
 std::string format_ipv6(const std::array<std::uint8_t, 16>& host);
 /// Interface name or decimal index to a scope id; std::nullopt if unknown.
-std::optional<std::uint32_t> scope_id_of(const std::string& name) noexcept;
+result<std::uint32_t> scope_id_of(const std::string& name) noexcept;  // a gai_category() code if unknown
 std::size_t unix_path_capacity() noexcept;  // sizeof(sun_path)
 result<std::vector<addrinfo>> getaddrinfo(const std::optional<std::string>& host, const std::string& port,
                                           std::optional<family> f, std::optional<type> t, int proto,

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// The words socket.hpp, resolve.hpp and the OS layer (lib/src/sys/) share: socket types, flags,
+// options, timeouts and the results of receiving and resolving. Below all three, so that the OS
+// layer needs neither public header and every include points one way.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "socklab/address.hpp"
+
+namespace socklab {
+
+/// Python: SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET.
+enum class type { stream, dgram, raw, seqpacket };
+/// Python: SHUT_RD, SHUT_WR, SHUT_RDWR.
+enum class shut { rd, wr, rdwr };
+
+/// std::nullopt = blocking, zero = non-blocking, positive = timeout mode.
+using timeout = std::optional<std::chrono::nanoseconds>;
+
+/// Send/recv flags, passed through to the OS (Python: socket.MSG_*).
+namespace msg {
+extern const int peek;      // MSG_PEEK
+extern const int waitall;   // MSG_WAITALL: best effort; a no-op in timeout and non-blocking mode
+extern const int dontwait;  // MSG_DONTWAIT
+extern const int oob;       // MSG_OOB
+extern const int trunc;     // MSG_TRUNC (Linux: recv returns the real datagram length)
+}  // namespace msg
+
+/// The common socket options, typed; anything else goes through the raw (level, name) overloads.
+enum class option {
+  reuse_addr,   // SOL_SOCKET SO_REUSEADDR (bool)
+  reuse_port,   // SOL_SOCKET SO_REUSEPORT (bool)
+  keepalive,    // SOL_SOCKET SO_KEEPALIVE (bool)
+  broadcast,    // SOL_SOCKET SO_BROADCAST (bool)
+  sndbuf,       // SOL_SOCKET SO_SNDBUF (bytes; Linux reads back double the value set)
+  rcvbuf,       // SOL_SOCKET SO_RCVBUF (bytes; Linux reads back double the value set)
+  rcvlowat,     // SOL_SOCKET SO_RCVLOWAT (bytes)
+  error,        // SOL_SOCKET SO_ERROR (errno, read-only; reading clears it)
+  acceptconn,   // SOL_SOCKET SO_ACCEPTCONN (bool, read-only)
+  tcp_nodelay,  // IPPROTO_TCP TCP_NODELAY (bool)
+  ipv6_v6only,  // IPPROTO_IPV6 IPV6_V6ONLY (bool)
+};
+
+/// The sender is std::nullopt where Python returns None: the OS gave no address (a connected
+/// stream socket, an unbound AF_UNIX datagram sender).
+struct recvfrom_result {
+  std::vector<std::byte> data;
+  std::optional<address> addr;
+};
+struct recvfrom_into_result {
+  std::size_t nbytes;
+  std::optional<address> addr;
+};
+
+/// getaddrinfo() flags (Python: socket.AI_*); combine with |.
+namespace ai {
+inline constexpr int passive = 1 << 0;
+inline constexpr int canonname = 1 << 1;
+inline constexpr int numerichost = 1 << 2;
+inline constexpr int numericserv = 1 << 3;
+inline constexpr int addrconfig = 1 << 4;
+inline constexpr int v4mapped = 1 << 5;
+inline constexpr int all = 1 << 6;
+}  // namespace ai
+
+/// One row of getaddrinfo(): Python's (family, type, proto, canonname, sockaddr).
+struct addrinfo {
+  socklab::family family;
+  socklab::type type;
+  int proto;
+  std::string canonname;
+  address addr;
+};
+
+}  // namespace socklab

@@ -12,7 +12,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator  # noqa: E402
 
-from common import verdicts as V  # noqa: E402
+from common import stats, verdicts as V  # noqa: E402
 from common.results import METRICS, higher_is_better  # noqa: E402
 
 IMPL_STYLE = {"socklab": "-", "raw": "--", "iperf3": ":", "sockperf": "-."}
@@ -87,12 +87,14 @@ def _series(run, family, impl, metric):
 
 
 def _spread(b, metric):
-    """The bar around a median: its 95 % interval where socklab-bench recorded one for this metric,
-    else the repetitions' min and max (older results, peer tools)."""
+    """The bar around a median: its 95 % interval — socklab-bench's for its headline metric, the
+    same order-statistic interval computed here for another (p99, loss) — or, with too few
+    repetitions for one, their min and max (older results, peer tools)."""
     s = b.summary
     if s.get("metric") == metric and s.get("ci_low") is not None:
         return s["ci_low"], s["ci_high"]
-    return b.spread(metric)
+    interval = stats.median_interval(b.samples.get(metric, []))
+    return interval[:2] if interval is not None else b.spread(metric)
 
 
 def throughput(runs, labels, protocol, families):
@@ -135,7 +137,8 @@ PERCENTILES = (("p50_us", "p50", "-"), ("p99_us", "p99", "--"), ("p999_us", "p99
 
 
 def latency(runs, labels):
-    """Ping-pong round-trip percentiles vs message size, one panel per protocol."""
+    """Ping-pong round-trip percentiles vs message size, one panel per protocol: medians of the
+    repetitions with their 95 % intervals (min–max with too few repetitions)."""
     protocols = [("TCP", "tcp_pingpong"), ("UDP", "udp_pingpong"), ("Unix stream", "unix_pingpong")]
     present = [(name, fam) for name, fam in protocols if any(_impls(r, [fam]) for r in runs)]
     if not present:
@@ -150,9 +153,12 @@ def latency(runs, labels):
                 for metric, pname, style in PERCENTILES:
                     rows = _series(run, family, impl, metric)
                     if rows:
-                        ax.plot([b.size for b in rows], [b.median(metric) for b in rows], markersize=4,
-                                **_marker(impl), linestyle=style, color=pal.colour(ri, impl),
-                                label=pal.label(label, impl, pname))
+                        y = [b.median(metric) for b in rows]
+                        spread = [_spread(b, metric) for b in rows]
+                        ax.errorbar([b.size for b in rows], y, yerr=[[max(0.0, v - s[0]) for v, s in zip(y, spread)],
+                                                                      [max(0.0, s[1] - v) for v, s in zip(y, spread)]],
+                                    capsize=2, markersize=4, **_marker(impl), linestyle=style,
+                                    color=pal.colour(ri, impl), label=pal.label(label, impl, pname))
                         sizes += [b.size for b in rows]
         _size_axis(ax, sizes)
         _plain_log_axis(ax)

@@ -22,7 +22,8 @@ def validator(name):
 
 def violations(doc, name):
     """Every violation of schema `name` in doc as "where: what", the first (in document order) first."""
-    errors = sorted(validator(name).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    # Indices compare as numbers (item 3 before item 10), keys as text.
+    errors = sorted(validator(name).iter_errors(doc), key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(top level)'}: {e.message}" for e in errors]
 
 

@@ -95,7 +95,10 @@ def valid_surprise(doc, name, rng, tries=40):
         for step in path[:-1]:
             parent = parent[step]
         if isinstance(value, list) and value and rng.random() < 0.5:
-            value.insert(0, json.loads(json.dumps(rng.choice(value)))) if rng.random() < 0.5 else value.pop()
+            if rng.random() < 0.5:
+                value.insert(0, json.loads(json.dumps(rng.choice(value))))  # an entry doubled
+            else:
+                value.pop()  # an entry dropped
         elif type(value) in SURPRISES:
             parent[path[-1]] = rng.choice(SURPRISES[type(value)])
         else:

@@ -21,20 +21,22 @@ void require_non_negative(const timeout& t, const char* operation) {
     throw std::invalid_argument(std::string(operation) + ": timeout must be non-negative");
 }
 
-// Python raises before any system call when the address does not match the socket's family.
+// Argument checks Python makes before any system call. Each is one error code: a try_* form
+// returns it, a throwing form throws it (throw_error makes it std::invalid_argument).
+std::error_code family_check(const address& a, family f) noexcept {
+  return family_of(a) == f ? std::error_code{} : make_error_code(socklab_errc::family_mismatch);
+}
+
 void require_family(const address& a, family f, const char* operation) {
-  if (family_of(a) != f)
-    throw std::invalid_argument(std::string(operation) + ": " + std::string(to_string(family_of(a))) +
-                                " address given to an " + std::string(to_string(f)) + " socket");
+  if (auto ec = family_check(a, f)) throw_error(ec, operation);
 }
 
 std::size_t checked_size(std::ptrdiff_t n, const char* operation) {
-  if (n < 0) throw std::invalid_argument(std::string(operation) + ": negative buffer size");
+  if (n < 0) throw_error(make_error_code(socklab_errc::negative_size), operation);
   return static_cast<std::size_t>(n);
 }
 
 // Python's recv_into(buffer, nbytes): 0 means the whole buffer; more than the buffer is an error.
-// The try_* form returns the error, the throwing form throws it: one check for both.
 result<std::span<std::byte>> window_of(std::span<std::byte> buffer, std::ptrdiff_t nbytes) noexcept {
   if (nbytes < 0) return make_error_code(socklab_errc::negative_size);
   const auto n = static_cast<std::size_t>(nbytes);
@@ -189,8 +191,7 @@ void socket::sendall(std::span<const std::byte> data, int flags) {
 
 result<std::size_t> socket::try_sendto(std::span<const std::byte> data, const address& to,
                                        int flags) noexcept {
-  // Python's check, before any system call (sendto throws it as std::invalid_argument).
-  if (family_of(to) != family_) return make_error_code(socklab_errc::family_mismatch);
+  if (auto ec = family_check(to, family_)) return ec;
   return sys::sendto(fd_, data, to, flags, sys::wait_policy::from(timeout_));
 }
 

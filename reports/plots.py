@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -205,19 +206,28 @@ def loss(runs, labels):
     return fig
 
 
-def _hbars(ax, names, groups, colours=None, errors=None):
+INTERVAL_NOTE = ("lines: 95 % rank interval of the ratio of the runs' repetitions,\n"
+                 "or the range of their pairwise ratios with too few repetitions for one")
+
+
+def _hbars(ax, names, groups, colours=None, intervals=None):
     """Grouped horizontal bars: groups = [(label, [value per name])]; colours, when given, holds one
-    list of per-bar colours per group; errors one list of (below, above) per group."""
+    list of per-bar colours per group; intervals one list of (low, high) or None per group, drawn as
+    a capped line from low to high (an interval need not bracket its bar: a ratio of medians can sit
+    outside the rank interval of the ratio)."""
     height = 0.8 / max(1, len(groups))
     for gi, (label, values) in enumerate(groups):
         ys = [i + (gi - (len(groups) - 1) / 2) * height for i in range(len(names))]
-        xerr = None
-        if errors:
-            xerr = [[e[0] for e in errors[gi]], [e[1] for e in errors[gi]]]
-        bars = ax.barh(ys, [0 if v is None or math.isnan(v) else v for v in values], height=height, label=label,
-                       xerr=xerr, capsize=2 if xerr else 0)
+        bars = ax.barh(ys, [0 if v is None or math.isnan(v) else v for v in values], height=height, label=label)
         for bar, c in zip(bars, colours[gi] if colours else []):
             bar.set_color(c)
+        drawn = [(y, iv) for y, iv in zip(ys, intervals[gi] if intervals else []) if iv is not None]
+        if drawn:
+            ax.hlines([y for y, _ in drawn], [iv[0] for _, iv in drawn], [iv[1] for _, iv in drawn],
+                      color="#333333", linewidth=1, label=f"_interval {label}")
+            for edge in (0, 1):
+                ax.plot([iv[edge] for _, iv in drawn], [y for y, _ in drawn], linestyle="none", marker="|",
+                        color="#333333", markersize=6, label=f"_interval edge {label}")
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.invert_yaxis()
 
@@ -283,6 +293,25 @@ def percent_change(base, cur, metric):
     return 100 * V.change(base.median(metric), cur.median(metric))
 
 
+def ratio_spread(base, cur, metric):
+    """(low, high, what) for cur ÷ base of a metric's repetitions: the 95 % interval of the ratio
+    (stats.ratio_interval, the rank interval that goes with the gate's test), or, with too few
+    repetitions for one, the range of the pairwise ratios; None without positive samples."""
+    xb, xc = base.samples.get(metric, []), cur.samples.get(metric, [])
+    interval = stats.ratio_interval(xb, xc)
+    if interval is not None:
+        return interval[0], interval[1], "95 %"
+    if xb and xc and min(xb + xc) > 0:
+        return min(xc) / max(xb), max(xc) / min(xb), "range"
+    return None
+
+
+def change_spread(base, cur, metric):
+    """ratio_spread as a change in percent, with the gate's sign."""
+    spread = ratio_spread(base, cur, metric)
+    return None if spread is None else (100 * (spread[0] - 1), 100 * (spread[1] - 1), spread[2])
+
+
 def verdict_by_name(verdict):
     """The gate's verdict per benchmark name; a benchmark gated on two metrics shows the worse one."""
     out = {}
@@ -311,11 +340,12 @@ def baseline(base_run, cur_run, verdict=None, threshold=5.0):
     if not names:
         return None
     verdicts = verdict_by_name(verdict)
-    changes, colours = [], []
+    changes, colours, spreads = [], [], []
     for n in names:
         cur, base = cur_run.benchmarks[n], base_run.benchmarks[n]
         change = percent_change(base, cur, cur.headline)
         changes.append(change)
+        spreads.append(change_spread(base, cur, cur.headline))
         v = verdicts.get(n)
         if v is not None:
             colours.append(gate_colour(v))
@@ -323,26 +353,29 @@ def baseline(base_run, cur_run, verdict=None, threshold=5.0):
             colours.append(NEUTRAL)
         else:
             colours.append(BETTER if (change > 0) == higher_is_better(cur.headline) else WORSE)
-    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.28 * len(names)))
-    _hbars(ax, [n.removesuffix("/real_time") for n in names], [("change", changes)], [colours])
+    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.28 * len(names)))
+    _hbars(ax, [n.removesuffix("/real_time") for n in names], [("change", changes)], [colours],
+           [[s[:2] if s else None for s in spreads]])
     ax.axvline(0, color="black", linewidth=1)
-    ax.set_xlabel(f"change of the headline median vs baseline, % ({V.CHANGE_MEANING})")
+    ax.set_xlabel(f"change of the headline median vs baseline, %\n({V.CHANGE_MEANING})")
     title = "Baseline vs current"
     if verdict:
         title += f" — gate verdict: {verdict.get('verdict', '?').upper()}"
     else:
         title += f" (no gate verdict; coloured beyond ±{threshold:g} %)"
-    ax.set_title(title)
+    ax.set_title(f"{title}\n{INTERVAL_NOTE}", fontsize=10)
     ax.legend(handles=[Patch(color=WORSE, label="worse"), Patch(color=BETTER, label="better"),
                        Patch(color=UNDECIDED, label="insufficient data"), Patch(color=MACHINE, label="machine changed"),
-                       Patch(color=NEUTRAL, label="no significant change")], fontsize=8)
+                       Patch(color=NEUTRAL, label="no significant change")], fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 
 
 def side_by_side(runs, labels):
-    """Two or more runs: each benchmark's headline median relative to the first run's."""
+    """Two or more runs: each benchmark's headline median relative to the first run's, with the
+    interval of that ratio (the first run's own: its median's interval relative to its median)."""
     if len(runs) < 2:
         return None
     first = runs[0]
@@ -350,17 +383,28 @@ def side_by_side(runs, labels):
              and all(n in r.benchmarks for r in runs[1:])]
     if not names:
         return None
-    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.25 * len(names) * len(runs)))
-    groups = []
+    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.25 * len(names) * len(runs)))
+    groups, intervals = [], []
     for run, label in zip(runs, labels):
-        groups.append((label, [run.benchmarks[n].median(first.benchmarks[n].headline) /
-                               first.benchmarks[n].median() if first.benchmarks[n].median() else math.nan
-                               for n in names]))
-    _hbars(ax, [f"{n.removesuffix('/real_time')} ({first.benchmarks[n].headline})" for n in names], groups)
+        values, spreads = [], []
+        for n in names:
+            ref, b = first.benchmarks[n], run.benchmarks[n]
+            metric, mid = ref.headline, ref.median()
+            values.append(b.median(metric) / mid if mid else math.nan)
+            if run is first:
+                spread = _spread(ref, metric)
+                spreads.append((spread[0] / mid, spread[1] / mid) if mid and spread else None)
+            else:
+                spread = ratio_spread(ref, b, metric)
+                spreads.append(spread[:2] if spread else None)
+        groups.append((label, values))
+        intervals.append(spreads)
+    _hbars(ax, [f"{n.removesuffix('/real_time')} ({first.benchmarks[n].headline})" for n in names], groups,
+           intervals=intervals)
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_xlabel(f"headline median relative to {labels[0]} (×)")
-    ax.set_title("Runs side by side (socklab implementation)")
-    ax.legend(fontsize=8)
+    ax.set_title(f"Runs side by side (socklab implementation)\n{INTERVAL_NOTE}", fontsize=10)
+    _legend_outside(ax)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -373,7 +417,7 @@ def _values(seq):
 def describe(fig):
     """What a figure draws, read back from its artists: per axes the titles, labels, scales, the
     labelled lines (x, y, marker, whether they carry error bars), the bar groups (label, values,
-    colours) and the texts."""
+    colours), the bars' intervals (per group: (y, low, high) per bar that has one) and the texts."""
     fig.canvas.draw()  # tick labels exist once drawn
     out = {"title": fig._suptitle.get_text() if fig._suptitle else "", "axes": []}
     for ax in fig.axes:
@@ -387,12 +431,18 @@ def describe(fig):
             elif isinstance(c, BarContainer):
                 bars.append({"label": c.get_label(), "values": _values(c.datavalues),
                              "colours": [to_hex(p.get_facecolor()) for p in c.patches]})
+        intervals = {}
+        for c in ax.collections:
+            if isinstance(c, LineCollection) and c.get_label().startswith("_interval "):
+                intervals[c.get_label().removeprefix("_interval ")] = [
+                    (float(seg[0][1]), float(seg[0][0]), float(seg[1][0])) for seg in c.get_segments()]
         for line in ax.lines:
             if not line.get_label().startswith("_"):
                 lines.append({"label": line.get_label(), "x": _values(line.get_xdata()),
                               "y": _values(line.get_ydata())})
         out["axes"].append({"title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
                             "xscale": ax.get_xscale(), "yscale": ax.get_yscale(), "lines": lines, "bars": bars,
+                            "intervals": intervals,
                             "xticklabels": [t.get_text() for t in ax.get_xticklabels()],
                             "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
                             "texts": [t.get_text() for t in ax.texts]})

@@ -5,7 +5,7 @@ import math
 import os
 
 from common.units import format_observed, format_value as fmt
-from reports.plots import IMPL_ORDER, percent_change, verdict_by_name
+from reports.plots import IMPL_ORDER, change_spread, percent_change, verdict_by_name
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
                    ("cores", ("num_cpus",)), ("commit", ("socklab_commit",)), ("build", ("build_type",)),
@@ -176,18 +176,20 @@ def peers_table(run):
 
 def baseline_table(base, cur, verdict):
     verdicts = verdict_by_name(verdict)
-    header = ["benchmark", "metric", "baseline", "current", "change", "verdict"]
+    header = ["benchmark", "metric", "baseline", "current", "change", "interval (repetitions)", "verdict"]
     rows = []
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks:
             continue
         b, metric = base.benchmarks[name], c.headline
-        change = percent_change(b, c, metric)
+        change, spread = percent_change(b, c, metric), change_spread(b, c, metric)
+        counts = f"({len(b.samples.get(metric, []))} vs {len(c.samples.get(metric, []))})"
+        interval = "–" if spread is None else f"{spread[2]} [{spread[0]:+.1f}, {spread[1]:+.1f}] % {counts}"
         rows.append([name.removesuffix("/real_time"), metric, fmt(metric, b.median(metric)),
-                     fmt(metric, c.median(metric)), "–" if math.isnan(change) else f"{change:+.1f} %",
+                     fmt(metric, c.median(metric)), "–" if math.isnan(change) else f"{change:+.1f} %", interval,
                      verdicts.get(name, "–")])
     missing = [n for n in base.benchmarks if n not in cur.benchmarks]
-    rows += [[n.removesuffix("/real_time"), "–", "present", "MISSING", "–", verdicts.get(n, "missing")]
+    rows += [[n.removesuffix("/real_time"), "–", "present", "MISSING", "–", "–", verdicts.get(n, "missing")]
              for n in missing]
     return header, rows
 

@@ -195,6 +195,11 @@ def test_two_runs_side_by_side_with_labels(multi):
     names = ax["yticklabels"]
     i = names.index("tcp_stream/socklab/4096 (bytes_per_second)")
     assert ax["bars"][0]["values"][i] == pytest.approx(1.0) and ax["bars"][1]["values"][i] == pytest.approx(0.5)
+    # Every bar carries its interval: the first run's median interval (or range) relative to its
+    # median, the second's the spread of its ratio to the first.
+    assert all(len(ax["intervals"][label]) == len(names) for label in (ALPHA, "second"))
+    [(_, low, high)] = [iv for iv in ax["intervals"]["second"] if round(iv[0] - 0.2) == i]
+    assert low < 0.5 < high
     [tcp] = figures(multi)["throughput_tcp"]["axes"]
     assert line(tcp, "second · socklab")["y"] == pytest.approx([5.5, 15.5])
     assert "| second | benchmarks |" in (multi / "summary.md").read_text()
@@ -209,7 +214,13 @@ def test_baseline_change_has_the_gate_verdict(multi):
     assert ax["bars"][0]["values"][ax["yticklabels"].index("tcp_stream/raw/65536")] == pytest.approx(0.0)
     md = (multi / "summary.md").read_text()
     assert "Gate verdict: **FAIL**" in md
-    assert "| tcp_stream/socklab/65536 | bytes_per_second | 38.75 Gbit/s | 31.00 Gbit/s | -20.0 % | regression |" in md
+    # 3 repetitions a side are too few for a 95 % interval: the range of the pairwise ratios is shown,
+    # 3.75/5.0 - 1 to 4.0/4.6875 - 1, and said to be one.
+    assert ("| tcp_stream/socklab/65536 | bytes_per_second | 38.75 Gbit/s | 31.00 Gbit/s | -20.0 % "
+            "| range [-25.0, -14.7] % (3 vs 3) | regression |") in md
+    [(y, low, high)] = [iv for iv in ax["intervals"]["change"] if round(iv[0]) == i]
+    assert (low, high) == (pytest.approx(-25.0), pytest.approx(100 * (4.0 / 4.6875 - 1)))
+    assert "interval" in ax["title"] and len(ax["intervals"]["change"]) == len(ax["yticklabels"])
 
 
 def test_report_and_gate_agree_on_signs_words_and_colours(tmp_path):

@@ -59,7 +59,7 @@ class connect_session final : public session {
 
 std::vector<bench_case> connect_cases(profile /*p*/) {
   std::vector<bench_case> out;
-  add_twins<connect_session>(out, "tcp_connect", "items_per_second", {});
+  add_twins<connect_session>(out, "tcp_connect", {});
   return out;
 }
 

@@ -83,12 +83,12 @@ std::vector<bench_case> dgram_cases(profile p) {
   const auto udp = quick ? std::vector<std::int64_t>{64, 1472, 32768}
                          : std::vector<std::int64_t>{64, 512, 1472, 8192, 32768, 65507};
   std::vector<bench_case> out;
-  add_twins<dgram_session>(out, "udp_stream", "bytes_per_second", udp, family::inet, addressing::connected);
-  add_twins<dgram_session>(out, "udp_sendto", "bytes_per_second",
+  add_twins<dgram_session>(out, "udp_stream", udp, family::inet, addressing::connected);
+  add_twins<dgram_session>(out, "udp_sendto",
                            quick ? std::vector<std::int64_t>{1472} : std::vector<std::int64_t>{64, 1472},
                            family::inet, addressing::unconnected);
   add_twins<dgram_session>(
-      out, "unix_dgram", "bytes_per_second",
+      out, "unix_dgram",
       quick ? std::vector<std::int64_t>{64, 8192} : std::vector<std::int64_t>{64, 1472, 8192, 32768},
       family::unix_domain, addressing::connected);
   return out;

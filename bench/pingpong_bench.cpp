@@ -87,10 +87,9 @@ std::vector<bench_case> pingpong_cases(profile p) {
   const auto udp_sizes =
       quick ? std::vector<std::int64_t>{1, 16384} : std::vector<std::int64_t>{1, 64, 1024, 16384, 65507};
   std::vector<bench_case> out;
-  add_twins<pingpong_session>(out, "tcp_pingpong", "p50_us", stream_sizes, family::inet, type::stream);
-  add_twins<pingpong_session>(out, "udp_pingpong", "p50_us", udp_sizes, family::inet, type::dgram);
-  add_twins<pingpong_session>(out, "unix_pingpong", "p50_us", stream_sizes, family::unix_domain,
-                              type::stream);
+  add_twins<pingpong_session>(out, "tcp_pingpong", stream_sizes, family::inet, type::stream);
+  add_twins<pingpong_session>(out, "udp_pingpong", udp_sizes, family::inet, type::dgram);
+  add_twins<pingpong_session>(out, "unix_pingpong", stream_sizes, family::unix_domain, type::stream);
   return out;
 }
 

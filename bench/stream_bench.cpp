@@ -68,12 +68,12 @@ class stream_session final : public session {
 std::vector<bench_case> stream_cases(profile p) {
   const bool quick = p == profile::quick;
   std::vector<bench_case> out;
-  add_twins<stream_session>(out, "tcp_stream", "bytes_per_second",
+  add_twins<stream_session>(out, "tcp_stream",
                             quick ? std::vector<std::int64_t>{64, 4096, 65536, 1 << 20}
                                   : std::vector<std::int64_t>{64, 512, 4096, 16384, 65536, 262144, 1 << 20},
                             family::inet);
   add_twins<stream_session>(
-      out, "unix_stream", "bytes_per_second",
+      out, "unix_stream",
       quick ? std::vector<std::int64_t>{4096, 65536} : std::vector<std::int64_t>{64, 4096, 65536, 1 << 20},
       family::unix_domain);
   return out;

@@ -35,6 +35,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 from ci import gate
+from common.results import json_text, write_atomically
 
 # One representative size per family, socklab twins only: the raw POSIX twins measure the machine,
 # which a change to socklab cannot slow, and gating them would only double the comparisons.
@@ -132,7 +133,7 @@ def pool(files, dest):
             merged["benchmarks"].append(row)
     for row in merged["benchmarks"]:
         row["repetitions"] = index[row.get("run_name", row["name"])]
-    dest.write_text(json.dumps(merged, indent=1))
+    write_atomically(dest, json_text(merged))
 
 
 def suspects(base_file, current_file, gate_args):

@@ -18,14 +18,13 @@ Exit status: 0 no regression, 1 regression (or insufficient data, error, missing
 2 bad input or usage; --warn-only always exits 0 once the inputs are read.
 """
 import argparse
-import json
 import math
 import statistics
 import sys
 import xml.etree.ElementTree as ET
 
 from common import verdicts as V
-from common.results import BenchRun, ConformanceRun, InputError, bench_name, comparable, higher_is_better, load, write_atomically
+from common.results import BenchRun, ConformanceRun, InputError, bench_name, comparable, higher_is_better, json_text, load, write_atomically
 from common.units import format_value
 
 PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
@@ -308,17 +307,6 @@ def junit(kind, rows):
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
-def clean(value):
-    """JSON has no NaN: None instead."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean(v) for v in value]
-    return value
-
-
 def parser():
     p = argparse.ArgumentParser(
         prog="socklab gate", description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -388,7 +376,7 @@ def main(argv=None):
     summary = markdown(verdict, kind, rows, settings)
     try:
         for path, text in ((args.summary, summary), (args.junit, junit(kind, rows)),
-                           (args.json, json.dumps(clean(doc), indent=1) + "\n")):
+                           (args.json, json_text(doc))):
             if path:
                 write_atomically(path, text)
     except OSError as e:

@@ -302,6 +302,24 @@ def comparable(a, b):
     return [f"{k}: {a.get(k)!r} vs {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
 
 
+def finite(value):
+    """`value` with every NaN or infinity (nested in dicts and lists) as None: JSON has neither,
+    and Python's json would write the bare NaN that strict readers (jq, JavaScript) refuse."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def json_text(doc, indent=1):
+    """The one way socklab's Python writes a JSON document: non-finite numbers as null, a final
+    newline."""
+    return json.dumps(finite(doc), indent=indent, allow_nan=False) + "\n"
+
+
 def write_atomically(path, text):
     """Replaces `path` with `text` in one step: a reader never sees a half-written file, and a
     failure leaves the old one."""

@@ -19,4 +19,10 @@ double sample::counter(const std::string& name) const {
 
 bool higher_is_better(const std::string& metric) { return metric.find("per_second") != std::string::npos; }
 
+std::string headline_of(const std::string& family) {
+  if (family.ends_with("_pingpong")) return "p50_us";
+  if (family.ends_with("_connect")) return "items_per_second";
+  return "bytes_per_second";
+}
+
 }  // namespace socklab::bench

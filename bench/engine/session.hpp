@@ -64,4 +64,8 @@ struct bench_case {
 /// Whether a bigger value of `metric` is better (rates) or worse (latencies, loss).
 bool higher_is_better(const std::string& metric);
 
+/// The metric a family's benchmarks are judged by, local or cross-host: p50_us for ping-pong,
+/// items_per_second for connection rates, bytes_per_second for streams and datagrams.
+std::string headline_of(const std::string& family);
+
 }  // namespace socklab::bench

@@ -15,7 +15,7 @@ import re
 import sys
 
 
-from common.results import bench_name
+from common.results import bench_name, json_text
 
 
 class ConversionError(Exception):
@@ -134,8 +134,7 @@ def main(argv=None):
     except (OSError, UnicodeDecodeError, ConversionError) as e:
         print(f"convert.py: {args.file}: {e}", file=sys.stderr)
         return 2
-    json.dump({"benchmarks": entries}, sys.stdout, indent=2)
-    print()
+    sys.stdout.write(json_text({"benchmarks": entries}, indent=2))
     return 0
 
 

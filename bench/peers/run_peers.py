@@ -29,7 +29,7 @@ import time
 
 from bench.peers import convert
 from common import stats
-from common.results import InputError, bench_key, higher_is_better, read_json, row_identity, write_atomically
+from common.results import InputError, bench_key, higher_is_better, json_text, read_json, row_identity, write_atomically
 
 SOCKPERF_MIN, SOCKPERF_MAX = 14, 65507  # sockperf refuses messages outside this range
 PEER_TOOLS = ("iperf3", "sockperf")
@@ -306,7 +306,7 @@ def main(argv=None):
         "tools": peers, "seconds_per_run": args.seconds, "rounds": args.rounds, "max_rounds": args.max_rounds,
         "target": args.target, "cpus": {"client": cpus[0], "server": cpus[1]} if cpus else "unpinned",
         "tcp_congestion": congestion, "comparisons": comparisons}
-    write_atomically(args.bench_json, json.dumps(doc, indent=1) + "\n")
+    write_atomically(args.bench_json, json_text(doc))
     for c in comparisons:
         ci = "–" if c["ratio_ci_low"] is None else f"[{c['ratio_ci_low']:.3f}, {c['ratio_ci_high']:.3f}]"
         print(f"  {c['benchmark']:24} socklab / {c['tool']:8} {c['ratio']:.3f} {ci:18} {c['rounds']:2} rounds  "

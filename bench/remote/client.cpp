@@ -215,7 +215,7 @@ int run_client(const client_options& o) {
   for (std::size_t i = 0; i < o.tests.size(); ++i) {
     const auto& t = o.tests[i];
     results[i].id = {t.family, "socklab", static_cast<std::int64_t>(t.size)};
-    results[i].headline = t.family.find("pingpong") != std::string::npos ? "p50_us" : "bytes_per_second";
+    results[i].headline = headline_of(t.family);
   }
   control.settimeout(std::chrono::seconds(90));  // the longest test (60 s) plus its drain
   // Round by round, so that drift over the run lands on every test alike.

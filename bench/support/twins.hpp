@@ -33,8 +33,9 @@ class planted_session final : public session {
 
 /// `Session<Io>` is constructed from (size, args...); sizes empty: one benchmark without a size.
 template <template <class> class Session, class... Args>
-void add_twins(std::vector<bench_case>& out, const std::string& family, const std::string& headline,
+void add_twins(std::vector<bench_case>& out, const std::string& family,
                const std::vector<std::int64_t>& sizes, Args... args) {
+  const auto headline = headline_of(family);
   const bool planted_here = current().plant_family == family;
   const double fraction = current().plant_fraction;
   const auto add = [&](std::optional<std::int64_t> size) {

@@ -20,7 +20,7 @@ import sys
 CATALOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "catalog.json")
 
 
-from common.results import InputError, load_conformance, read_json, write_atomically
+from common.results import InputError, json_text, load_conformance, read_json, write_atomically
 
 
 def compare(catalog, reference, subject):
@@ -117,7 +117,7 @@ def main(argv=None):
         if args.json:
             verdict = {"schema": "socklab-differential", "schema_version": 1, "reference": reference.implementation, "subject": subject.implementation,
                        "different": sum(r["verdict"] == "DIFFERENT" for r in rows), "rows": rows}
-            outputs.append((args.json, json.dumps(verdict, indent=2) + "\n"))
+            outputs.append((args.json, json_text(verdict, indent=2)))
         for path, text in outputs:
             try:
                 write_atomically(path, text)

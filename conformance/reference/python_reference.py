@@ -11,7 +11,6 @@ under a watchdog that ends the process if one ever hangs, and is checked for des
 Exit status: 0 when every behaviour that ran passed, 1 when one failed, 2 on bad input."""
 
 import argparse
-import json
 import datetime
 import faulthandler
 import gc
@@ -26,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-from common.results import InputError, read_json, write_atomically
+from common.results import InputError, json_text, read_json, write_atomically
 from conformance.reference import support
 
 # One module per catalog group, as in the C++ suite; importing one registers its scenarios.
@@ -195,7 +194,7 @@ def main(argv=None):
           f"{s['not-applicable']} not applicable, {s['not-run']} not run")
     if args.report:
         try:
-            write_atomically(args.report, json.dumps(report, indent=2) + "\n")
+            write_atomically(args.report, json_text(report, indent=2))
         except OSError as e:
             print(f"python_reference: cannot write {args.report} ({e.strerror})", file=sys.stderr)
             return 2

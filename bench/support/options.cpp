@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "command_line.hpp"
+
 namespace socklab::bench {
 namespace {
 
@@ -151,16 +153,7 @@ options parse_options(int argc, const char* const* argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    // Both spellings of getopt_long and argparse: --flag=VALUE and --flag VALUE.
-    auto value_of = [&](std::string_view flag) -> std::optional<std::string_view> {
-      if (arg == flag) {
-        if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + " needs a value");
-        return std::string_view(argv[++i]);
-      }
-      if (arg.substr(0, flag.size()) == flag && arg.size() > flag.size() && arg[flag.size()] == '=')
-        return arg.substr(flag.size() + 1);
-      return std::nullopt;
-    };
+    auto value_of = [&](std::string_view flag) { return harness::flag_value(argc, argv, i, flag); };
     if (auto v = value_of("--profile")) {
       o.sweep = parse_choice("--profile", *v, profiles);
     } else if (auto v = value_of("--placement")) {

@@ -64,7 +64,10 @@ def test_context_names_the_platform(report):
     [
         (["--catalog=/nonexistent/catalog.json"], "/nonexistent/catalog.json: cannot open the behaviour catalog"),
         (["--no-such-option"], "unknown option '--no-such-option' (see --help)"),
-        (["--report=/nonexistent/r.json"], "--report=/nonexistent/r.json: folder /nonexistent does not exist"),
+        (["--report=/nonexistent/r.json"], "--report /nonexistent/r.json: folder /nonexistent does not exist"),
+        (["--report", "/nonexistent/r.json"], "--report /nonexistent/r.json: folder /nonexistent does not exist"),
+        (["--plant-observation", "novalue"], "--plant-observation needs KEY=JSON, e.g. max_path_length=99"),
+        (["--catalog"], "--catalog needs a value"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(conform, tmp_path, args, message):
@@ -74,6 +77,13 @@ def test_bad_input_is_one_line_and_exit_2(conform, tmp_path, args, message):
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [f"socklab-conform: {message}"]
     assert out.read_text() == "previous good report\n", "a good file was overwritten"
+
+
+def test_a_flag_and_its_value_may_be_two_arguments(conform, tmp_path):
+    out = tmp_path / "report.json"
+    r = run(conform, "--gtest_filter=Construction.CON_01*", "--report", str(out))
+    assert r.returncode == 0, r.stderr
+    assert [b["id"] for b in json.loads(out.read_text())["behaviours"] if b["status"] == "pass"] == ["CON-01"]
 
 
 def test_malformed_catalog_is_rejected(conform, tmp_path):

@@ -151,10 +151,31 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.serve) return remote::serve({o.bind, o.port, o.serve_clients});
+  std::optional<remote::auth_key> key;
+  try {
+    if (!o.auth_key.empty()) key = remote::load_key(o.auth_key);
+    if (!o.serve && !o.allow.empty()) throw std::invalid_argument("--allow is for --serve");
+    if (!o.serve && o.remote.empty() && key)
+      throw std::invalid_argument("--auth-key is for --serve and --peer=HOST:PORT");
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "socklab-bench: " << e.what() << '\n';
+    return 2;
+  }
+  if (o.serve) {
+    remote::serve_options s{o.bind, o.port,           o.serve_clients, key,
+                            {},     o.max_duration_s, o.max_rate_bps,  o.max_tests};
+    try {
+      if (!o.allow.empty()) s.allow = remote::parse_allow(o.allow);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "socklab-bench: " << e.what() << '\n';
+      return 2;
+    }
+    return remote::serve(s);
+  }
   if (!o.remote.empty()) {
     remote::client_options c;
     c.server = o.remote;
+    c.key = key;
     c.repetitions = o.fixed_repetitions.value_or(6);  // the fewest that give a 95 % interval
     c.out = o.out;
     try {

@@ -32,9 +32,11 @@ clock::time_point end_after(double seconds) {
   return clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-measured run_stream(const address& data_at, const test_request& t) {
+// The data sockets leave from the control connection's own address: the server admits no other.
+measured run_stream(const address& source, const address& data_at, const test_request& t) {
   socket s(family_of(data_at), type::stream);
   apply_buffers(s, t);
+  s.bind(source);
   s.settimeout(call_limit);
   s.connect(data_at);
   const auto msg = pattern(t.size);
@@ -60,9 +62,7 @@ measured run_stream(const address& data_at, const test_request& t) {
   return m;
 }
 
-measured run_datagrams(socket& control, const address& data_at, const test_request& t) {
-  socket s(family_of(data_at), type::dgram);
-  apply_buffers(s, t);
+measured run_datagrams(socket& control, socket& s, const address& data_at, const test_request& t) {
   s.connect(data_at);
   const auto msg = pattern(t.size);
   measured m;
@@ -132,7 +132,9 @@ sample sample_of(const test_request& t, const measured& m, const nlohmann::json&
   const auto messages = number<std::uint64_t>(result, "messages");
   const auto seconds = number<double>(result, "seconds");
   auto& c = s.counters;
-  c = {{"server_bytes", static_cast<double>(bytes)}, {"server_messages", static_cast<double>(messages)}};
+  c = {{"server_bytes", static_cast<double>(bytes)},
+       {"server_messages", static_cast<double>(messages)},
+       {"foreign_refused", static_cast<double>(result.value("foreign", std::uint64_t{0}))}};
   if (t.family == "tcp_stream" || t.family == "udp_stream") {
     // Where the data arrived: the server's count over the server's first-to-last interval.
     c.emplace_back("bytes_per_second", seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0);
@@ -197,16 +199,38 @@ std::vector<test_request> parse_tests(const std::string& list, double duration_s
   return tests;
 }
 
+// hello, and the challenge-response when either side holds a key (remote/handshake.hpp); the
+// server's context. A client with a key refuses a server that cannot prove it holds the same one.
+nlohmann::json greet(socket& control, const std::optional<auth_key>& key) {
+  const auto client_nonce = fresh_nonce();
+  send_json(control, message("hello", {{"context", harness::run_context()}, {"nonce", client_nonce}}));
+  const auto hello = expect(control, "hello");
+  const auto server_nonce = hex_field(hello, "nonce");
+  const bool wanted = requires_auth(hello);
+  if (wanted && !key) throw std::runtime_error("the server requires authentication: give --auth-key=FILE");
+  if (key && !wanted)
+    throw std::runtime_error(
+        "the server does not authenticate (it runs without --auth-key), so it cannot prove "
+        "it holds this key");
+  if (key) {
+    send_json(control, message("auth", {{"proof", proof(*key, role::client, client_nonce, server_nonce)}}));
+    const auto welcome = expect(control, "welcome");
+    if (!proof_matches(*key, role::server, client_nonce, server_nonce, hex_field(welcome, "proof")))
+      throw std::runtime_error("authentication failed: the server's proof does not match this key");
+  }
+  return hello.value("context", nlohmann::json::object());
+}
+
 int run_client(const client_options& o) {
   socket control;
-  address server;
+  address server, source;
   nlohmann::json server_context;
   try {
     server = parse_address(o.server);
     (void)with_port(server, 0);  // an IP address, not a path
     control = create_connection(server, call_limit);
-    send_json(control, message("hello", {{"context", harness::run_context()}}));
-    server_context = expect(control, "hello").value("context", nlohmann::json::object());
+    source = with_port(control.getsockname(), 0);
+    server_context = greet(control, o.key);
   } catch (const std::exception& e) {
     std::cerr << "socklab-bench: --peer=" << o.server << ": " << e.what() << '\n';
     return 2;
@@ -225,10 +249,19 @@ int run_client(const client_options& o) {
       auto& r = results[i];
       if (!r.error.empty()) continue;  // a test that failed once is not run again
       try {
-        send_json(control, to_json(t));
+        auto request = t;
+        socket dgram;  // a datagram test's socket, bound first: its port is announced with the test
+        if (is_datagram(t.family)) {
+          dgram = socket(family_of(server), type::dgram);
+          apply_buffers(dgram, t);
+          dgram.bind(source);
+          request.data_port = port_of(dgram.getsockname());
+        }
+        send_json(control, to_json(request));
         const auto ready = expect(control, "ready");
         const auto data_at = with_port(server, number<int>(ready, "port"));
-        const auto m = is_datagram(t.family) ? run_datagrams(control, data_at, t) : run_stream(data_at, t);
+        const auto m = is_datagram(t.family) ? run_datagrams(control, dgram, data_at, t)
+                                             : run_stream(source, data_at, t);
         auto s = sample_of(t, m, expect(control, "result"));
         s.round = rep;
         r.samples.push_back(std::move(s));

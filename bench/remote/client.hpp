@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "remote/handshake.hpp"
 #include "remote/protocol.hpp"
 
 namespace socklab::bench::remote {
@@ -16,7 +18,8 @@ struct client_options {
   std::string server;               // HOST:PORT, numeric ([v6]:port for IPv6)
   std::vector<test_request> tests;  // each run `repetitions` times
   int repetitions = 6;
-  std::string out;  // JSON path ("" = print only)
+  std::string out;              // JSON path ("" = print only)
+  std::optional<auth_key> key;  // prove it to the server, and have the server prove it back
 };
 
 /// The default tests: each family at the sizes iperf3 and sockperf users compare.

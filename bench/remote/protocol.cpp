@@ -64,6 +64,7 @@ test_request parse_test(const nlohmann::json& m) {
     t.rate_bps = static_cast<std::uint64_t>(integer_field(m, "rate_bps", 0, std::int64_t{100'000'000'000}));
   t.sndbuf = optional_buffer(m, "sndbuf");
   t.rcvbuf = optional_buffer(m, "rcvbuf");
+  if (m.contains("data_port")) t.data_port = static_cast<int>(integer_field(m, "data_port", 1, 65535));
   return t;
 }
 
@@ -73,6 +74,7 @@ nlohmann::json to_json(const test_request& t) {
       {{"family", t.family}, {"size", t.size}, {"duration_s", t.duration_s}, {"rate_bps", t.rate_bps}});
   if (t.sndbuf) j["sndbuf"] = *t.sndbuf;
   if (t.rcvbuf) j["rcvbuf"] = *t.rcvbuf;
+  if (t.data_port) j["data_port"] = *t.data_port;
   return j;
 }
 

@@ -3,13 +3,17 @@
 // `socklab-bench --serve` (the server, which receives or echoes and reports what arrived): JSON
 // messages in length-prefixed frames (socklab/framing.hpp) on one TCP connection.
 //
-//   client: {"version":1,"type":"hello","context":{...}}      server:
-//   {"version":1,"type":"hello","context":{...}} client:
-//   {"version":1,"type":"test","family":"tcp_stream","size":65536,"duration_s":2,...} server:
-//   {"version":1,"type":"ready","port":P}   or   {"version":1,"type":"error","message":"..."}
+//   client: {"version":2,"type":"hello","context":{...},"nonce":NC}
+//   server: {"version":2,"type":"hello","context":{...},"nonce":NS,"auth":"none"|"hmac-sha256"}
+//   ... with a key, the challenge-response of remote/handshake.hpp ...
+//   client: {"version":2,"type":"test","family":"tcp_stream","size":65536,"duration_s":2,...}
+//           (datagram tests announce "data_port": the port of the client's data socket)
+//   server: {"version":2,"type":"ready","port":P}   or   {"version":2,"type":"error","message":"..."}
 //   ... the data phase on port P (datagram tests end it with {"type":"done","sent":N}) ...
-//   server: {"version":1,"type":"result","bytes":B,"messages":M,"seconds":S}
-//   client: {"version":1,"type":"bye"}
+//   server: {"version":2,"type":"result","bytes":B,"messages":M,"seconds":S,"foreign":F}
+//   client: {"version":2,"type":"bye"}
+// Version 2 added the handshake, data_port and the foreign count; a version-1 peer is told the
+// version this side speaks.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +26,7 @@
 
 namespace socklab::bench::remote {
 
-inline constexpr int protocol_version = 1;
+inline constexpr int protocol_version = 2;
 /// Control messages are small: a frame announcing more is refused before it is read.
 inline constexpr std::size_t control_max_frame = std::size_t{64} * 1024;
 
@@ -34,6 +38,7 @@ struct test_request {
   std::uint64_t rate_bps = 0;  // datagram pacing, bits per second (0: as fast as the sender can)
   std::optional<int> sndbuf;
   std::optional<int> rcvbuf;
+  std::optional<int> data_port;  // datagram tests: the client's data socket, the only source admitted
 };
 
 bool is_datagram(const std::string& family);

@@ -144,6 +144,13 @@ std::string usage() {
          "  --peer=HOST:PORT              run tcp_stream, udp_stream, tcp_pingpong, udp_pingpong against\n"
          "                                a --serve there ([v6addr]:port for IPv6); rates where data "
          "arrives\n"
+         "  --auth-key=FILE               both ends: a pre-shared key (a file only its owner can read);\n"
+         "                                the client proves it holds it, and the server proves it back\n"
+         "  --allow=CIDR[,CIDR...]        --serve: who may connect (default: anyone who reaches the port)\n"
+         "  --max-duration=SECONDS        --serve: the longest test a client may ask for (default 60)\n"
+         "  --max-rate=BITS[k|M|G]        --serve: each test must ask for a --rate within this; TCP is read\n"
+         "                                no faster than its rate (default: no limit)\n"
+         "  --max-tests=N                 --serve: tests per client connection (default: no limit)\n"
          "  --tests=FAMILY:SIZE,...       which tests (default: the profile's list)\n"
          "  --duration=SECONDS            per repetition (default 2; 0.1-60)\n"
          "  --rate=BITS[k|M|G]            pace udp_stream at this rate (default: as fast as possible)\n";
@@ -203,6 +210,18 @@ options parse_options(int argc, const char* const* argv) {
       o.seed = static_cast<std::uint64_t>(parse_int("--seed", *v, 0, 2147483647));
     } else if (auto v = value_of("--overhead-threshold")) {
       o.overhead_threshold = parse_percent("--overhead-threshold", *v, 0, 100);
+    } else if (auto v = value_of("--auth-key")) {
+      if (v->empty()) throw std::invalid_argument("--auth-key needs a file name");
+      o.auth_key = std::string(*v);
+    } else if (auto v = value_of("--allow")) {
+      o.allow = std::string(*v);
+    } else if (auto v = value_of("--max-duration")) {
+      o.max_duration_s = parse_seconds("--max-duration", *v, 0.1, 60);
+    } else if (auto v = value_of("--max-rate")) {
+      o.max_rate_bps = parse_rate(*v);
+      if (o.max_rate_bps == 0) throw std::invalid_argument("--max-rate needs a rate above 0");
+    } else if (auto v = value_of("--max-tests")) {
+      o.max_tests = parse_int("--max-tests", *v, 1, 1000000);
     } else if (auto v = value_of("--tests")) {
       o.tests = std::string(*v);
     } else if (auto v = value_of("--rate")) {

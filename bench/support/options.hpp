@@ -37,8 +37,13 @@ struct options {
   bool serve = false;
   std::string bind = "127.0.0.1";
   int port = 5301;
-  int serve_clients = 0;  // exit after this many clients (0: serve until killed)
-  std::string remote;     // --peer=HOST:PORT
+  int serve_clients = 0;           // exit after this many clients (0: serve until killed)
+  std::string remote;              // --peer=HOST:PORT
+  std::string auth_key;            // --auth-key=FILE, on either end ("" = none)
+  std::string allow;               // --allow=CIDR,...: who may connect to --serve ("" = anyone)
+  double max_duration_s = 60;      // --max-duration: per test, on --serve
+  std::uint64_t max_rate_bps = 0;  // --max-rate: per test, on --serve (0: none)
+  int max_tests = 0;               // --max-tests: per client, on --serve (0: none)
   double duration_s = 2.0;
   std::string tests;  // --tests=FAMILY:SIZE,... ("" = the profile's list)
   std::uint64_t rate_bps = 0;

@@ -21,24 +21,35 @@ def test_the_gate_schema_has_exactly_the_gates_verdict_words():
     assert tuple(schema["$defs"]["verdict"]["enum"]) == verdicts.ORDER
 
 
+NONCE, PROOF = "0123456789abcdef" * 4, "fedcba9876543210" * 4
 GOOD_MESSAGES = [
-    {"version": 1, "type": "hello", "context": {"kernel": "6.1"}},
-    {"version": 1, "type": "test", "family": "udp_stream", "size": 1472, "duration_s": 2, "rate_bps": 0},
-    {"version": 1, "type": "test", "family": "tcp_stream", "size": 65536, "duration_s": 0.5, "sndbuf": 65536},
-    {"version": 1, "type": "ready", "port": 40000},
-    {"version": 1, "type": "error", "message": "unknown test family 'x'"},
-    {"version": 1, "type": "done", "sent": 12},
-    {"version": 1, "type": "result", "bytes": 1, "messages": 1, "seconds": 0.5, "cpu_user_s": 0.1, "syscalls": 3},
-    {"version": 1, "type": "bye"},
+    {"version": 2, "type": "hello", "context": {"kernel": "6.1"}, "nonce": NONCE},
+    {"version": 2, "type": "hello", "context": {"kernel": "6.1"}, "nonce": NONCE, "auth": "hmac-sha256"},
+    {"version": 2, "type": "auth", "proof": PROOF},
+    {"version": 2, "type": "welcome", "proof": PROOF},
+    {"version": 2, "type": "test", "family": "udp_stream", "size": 1472, "duration_s": 2, "rate_bps": 0,
+     "data_port": 40001},
+    {"version": 2, "type": "test", "family": "tcp_stream", "size": 65536, "duration_s": 0.5, "sndbuf": 65536},
+    {"version": 2, "type": "ready", "port": 40000},
+    {"version": 2, "type": "error", "message": "unknown test family 'x'"},
+    {"version": 2, "type": "done", "sent": 12},
+    {"version": 2, "type": "result", "bytes": 1, "messages": 1, "seconds": 0.5, "cpu_user_s": 0.1, "syscalls": 3,
+     "foreign": 2},
+    {"version": 2, "type": "bye"},
 ]
 BAD_MESSAGES = [
-    ({"version": 2, "type": "bye"}, "version"),
-    ({"version": 1, "type": "goodbye"}, "type"),
-    ({"version": 1, "type": "test", "family": "udp_stream", "size": 0, "duration_s": 2}, "size"),
-    ({"version": 1, "type": "test", "family": "sctp_stream", "size": 1, "duration_s": 2}, "family"),
-    ({"version": 1, "type": "ready"}, "port"),
-    ({"version": 1, "type": "result", "bytes": -1, "messages": 0, "seconds": 0}, "bytes"),
-    ({"version": 1, "type": "bye", "extra": 1}, "extra"),
+    ({"version": 1, "type": "bye"}, "version"),
+    ({"version": 2, "type": "goodbye"}, "type"),
+    ({"version": 2, "type": "hello", "context": {"kernel": "6.1"}}, "nonce"),
+    ({"version": 2, "type": "hello", "context": {"kernel": "6.1"}, "nonce": "00"}, "nonce"),
+    ({"version": 2, "type": "hello", "context": {"kernel": "6.1"}, "nonce": NONCE, "auth": "rsa"}, "auth"),
+    ({"version": 2, "type": "auth", "proof": PROOF.upper()}, "proof"),
+    ({"version": 2, "type": "test", "family": "udp_stream", "size": 0, "duration_s": 2}, "size"),
+    ({"version": 2, "type": "test", "family": "udp_stream", "size": 1, "duration_s": 2, "data_port": 0}, "data_port"),
+    ({"version": 2, "type": "test", "family": "sctp_stream", "size": 1, "duration_s": 2}, "family"),
+    ({"version": 2, "type": "ready"}, "port"),
+    ({"version": 2, "type": "result", "bytes": -1, "messages": 0, "seconds": 0}, "bytes"),
+    ({"version": 2, "type": "bye", "extra": 1}, "extra"),
 ]
 
 

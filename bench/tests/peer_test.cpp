@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <thread>
 
+#include "support.hpp"
 #include "support/loops.hpp"
 #include "support/options.hpp"
 
@@ -117,6 +119,7 @@ TEST_P(PeerModes, StopRequestReachesThePeer) {
 }
 
 TEST_P(PeerModes, AStalledPeerIsAnErrorWithinTheLimit) {
+  const auto before = test::open_fds();
   auto [near, far] = socketpair();
   // The peer waits for data that never comes; its socket's own timeout ends it later.
   far.settimeout(3s);
@@ -128,6 +131,11 @@ TEST_P(PeerModes, AStalledPeerIsAnErrorWithinTheLimit) {
   const auto why = peer.join(200ms);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_NE(why.find("did not finish within 200 ms"), std::string::npos) << why;
+  // End the stall (end of file) and wait, bounded, for the let-go thread to close what it holds.
+  near.close();
+  const auto settled_by = std::chrono::steady_clock::now() + 2s;
+  while (test::open_fds() != before && std::chrono::steady_clock::now() < settled_by)
+    std::this_thread::sleep_for(1ms);  // a bounded poll of the process's descriptor table
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, PeerModes, ::testing::Values(peer_mode::thread, peer_mode::process),

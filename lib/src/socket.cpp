@@ -237,6 +237,43 @@ recvfrom_into_result socket::recvfrom_into(std::span<std::byte> buffer, std::ptr
   return unwrap(try_recvfrom_into(buffer, nbytes, flags), "recvfrom_into");
 }
 
+result<std::size_t> socket::try_sendmsg(std::span<const std::span<const std::byte>> buffers,
+                                        std::span<const control_message> ancdata, int flags,
+                                        const std::optional<address>& to) noexcept {
+  if (to)
+    if (auto ec = family_check(*to, family_)) return ec;
+  std::vector<std::byte> control;
+  try {
+    control = sys::pack_control(ancdata);
+  } catch (const std::bad_alloc&) {
+    return std::error_code(ENOMEM, std::system_category());
+  }
+  return sys::sendmsg(fd_, buffers, control, to ? &*to : nullptr, flags, sys::wait_policy::from(timeout_));
+}
+
+std::size_t socket::sendmsg(std::span<const std::span<const std::byte>> buffers,
+                            std::span<const control_message> ancdata, int flags,
+                            const std::optional<address>& to) {
+  return unwrap(try_sendmsg(buffers, ancdata, flags, to), "sendmsg");
+}
+
+recvmsg_into_result socket::recvmsg_into(std::span<const std::span<std::byte>> buffers,
+                                         std::size_t ancbufsize, int flags) {
+  std::vector<std::byte> control(ancbufsize);
+  auto r = unwrap(sys::recvmsg(fd_, family_, buffers, control, flags, sys::wait_policy::from(timeout_)),
+                  "recvmsg");
+  return {r.nbytes, sys::unpack_control(std::span(control).first(std::min(r.control_length, control.size()))),
+          r.msg_flags, std::move(r.addr)};
+}
+
+recvmsg_result socket::recvmsg(std::ptrdiff_t bufsize, std::size_t ancbufsize, int flags) {
+  std::vector<std::byte> data(checked_size(bufsize, "recvmsg"));
+  const std::span<std::byte> whole(data);
+  auto r = recvmsg_into(std::span(&whole, 1), ancbufsize, flags);
+  data.resize(std::min(r.nbytes, data.size()));  // MSG_TRUNC may report the longer real length
+  return {std::move(data), std::move(r.ancdata), r.msg_flags, std::move(r.addr)};
+}
+
 // ---- modes and options ----
 
 void socket::settimeout(timeout t) {

@@ -103,6 +103,24 @@ class socket {
   result<recvfrom_into_result> try_recvfrom_into(std::span<std::byte> buffer, std::ptrdiff_t nbytes = 0,
                                                  int flags = 0) noexcept;
 
+  /// Python: sendmsg(buffers[, ancdata[, flags[, address]]]) -> bytes sent: the buffers gathered in
+  /// one call, with ancillary items (see socklab/descriptors.hpp for descriptors). Waits and times
+  /// out as send() does; an address of another family is std::invalid_argument.
+  std::size_t sendmsg(std::span<const std::span<const std::byte>> buffers,
+                      std::span<const control_message> ancdata = {}, int flags = 0,
+                      const std::optional<address>& to = std::nullopt);
+  result<std::size_t> try_sendmsg(std::span<const std::span<const std::byte>> buffers,
+                                  std::span<const control_message> ancdata = {}, int flags = 0,
+                                  const std::optional<address>& to = std::nullopt) noexcept;
+  /// Python: recvmsg(bufsize[, ancbufsize[, flags]]): up to bufsize bytes and up to ancbufsize bytes
+  /// of control buffer (cmsg_space(n) holds one item of n bytes). Descriptors that arrive are
+  /// close-on-exec (MSG_CMSG_CLOEXEC), unlike Python's, and the caller owns them. Negative bufsize
+  /// is std::invalid_argument. Waits and times out as recv() does.
+  recvmsg_result recvmsg(std::ptrdiff_t bufsize, std::size_t ancbufsize = 0, int flags = 0);
+  /// Python: recvmsg_into(buffers[, ancbufsize[, flags]]): scatters into the buffers in order.
+  recvmsg_into_result recvmsg_into(std::span<const std::span<std::byte>> buffers, std::size_t ancbufsize = 0,
+                                   int flags = 0);
+
   /// Python: shutdown(how). Throws error(ENOTCONN) on an unconnected socket.
   void shutdown(shut how);
   /// Python: close(). Idempotent; reports a close() failure except ECONNRESET; never retries EINTR

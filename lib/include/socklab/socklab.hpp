@@ -6,6 +6,7 @@
 #include "socklab/address.hpp"
 #include "socklab/connection.hpp"
 #include "socklab/counters.hpp"
+#include "socklab/descriptors.hpp"
 #include "socklab/errors.hpp"
 #include "socklab/framing.hpp"
 #include "socklab/resolve.hpp"

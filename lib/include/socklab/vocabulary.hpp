@@ -28,8 +28,43 @@ extern const int peek;      // MSG_PEEK
 extern const int waitall;   // MSG_WAITALL: best effort; a no-op in timeout and non-blocking mode
 extern const int dontwait;  // MSG_DONTWAIT
 extern const int oob;       // MSG_OOB
-extern const int trunc;     // MSG_TRUNC (Linux: recv returns the real datagram length)
+extern const int trunc;     // MSG_TRUNC (Linux: recv returns the real datagram length); in
+                            // recvmsg's msg_flags: the datagram did not fit
+extern const int ctrunc;    // MSG_CTRUNC, in recvmsg's msg_flags: the ancillary data did not fit
+extern const int eor;       // MSG_EOR
 }  // namespace msg
+
+/// Ancillary data levels and types (Python: socket.SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS).
+namespace scm {
+extern const int sol_socket;   // SOL_SOCKET: the level of the items below
+extern const int rights;       // SCM_RIGHTS: descriptors (int each)
+extern const int credentials;  // SCM_CREDENTIALS (Linux): a struct ucred
+}  // namespace scm
+
+/// One ancillary data item, Python's (cmsg_level, cmsg_type, cmsg_data). socklab packs and parses
+/// the control buffer: no cmsghdr arithmetic in user code.
+struct control_message {
+  int level = 0;
+  int type = 0;
+  std::vector<std::byte> data;
+  bool operator==(const control_message&) const = default;
+};
+
+/// Python: recvmsg() -> (data, ancdata, msg_flags, address). A truncated item keeps the bytes that
+/// fit, as Python's does, and msg_flags has msg::ctrunc.
+struct recvmsg_result {
+  std::vector<std::byte> data;
+  std::vector<control_message> ancdata;
+  int msg_flags = 0;
+  std::optional<address> addr;
+};
+/// Python: recvmsg_into() -> (nbytes, ancdata, msg_flags, address).
+struct recvmsg_into_result {
+  std::size_t nbytes = 0;
+  std::vector<control_message> ancdata;
+  int msg_flags = 0;
+  std::optional<address> addr;
+};
 
 /// The common socket options, typed; anything else goes through the raw (level, name) overloads.
 enum class option {

@@ -74,6 +74,27 @@ result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags, const wait
 result<recvfrom_into_result> recvfrom(int fd, family f, std::span<std::byte> buf, int flags,
                                       const wait_policy& w) noexcept;
 
+// Messages with ancillary data. The control buffer is packed and parsed here, so that the cmsghdr
+// layout (lengths, alignment, padding) is written once.
+std::size_t control_length(std::size_t data) noexcept;  // CMSG_LEN
+std::size_t control_space(std::size_t data) noexcept;   // CMSG_SPACE
+std::vector<std::byte> pack_control(std::span<const control_message> items);
+// The items of the first `length` bytes that the kernel wrote; a truncated last item keeps the
+// bytes that fit.
+std::vector<control_message> unpack_control(std::span<const std::byte> control);
+result<std::size_t> sendmsg(int fd, std::span<const std::span<const std::byte>> buffers,
+                            std::span<const std::byte> control, const address* to, int flags,
+                            const wait_policy& w) noexcept;
+struct received_message {
+  std::size_t nbytes;
+  int msg_flags;
+  std::size_t control_length;  // bytes of the control buffer the kernel filled
+  std::optional<address> addr;
+};
+// Descriptors that arrive are close-on-exec where the OS can (MSG_CMSG_CLOEXEC).
+result<received_message> recvmsg(int fd, family f, std::span<const std::span<std::byte>> buffers,
+                                 std::span<std::byte> control, int flags, const wait_policy& w) noexcept;
+
 // Options.
 std::pair<int, int> option_level_name(option opt) noexcept;
 std::error_code setsockopt(int fd, int level, int name, std::span<const std::byte> value) noexcept;
@@ -88,7 +109,7 @@ std::string format_ipv4(const std::array<std::uint8_t, 4>& host);
 std::string format_ipv6(const std::array<std::uint8_t, 16>& host);
 /// Interface name or decimal index to a scope id; std::nullopt if unknown.
 result<std::uint32_t> scope_id_of(const std::string& name) noexcept;  // a gai_category() code if unknown
-std::size_t unix_path_capacity() noexcept;  // sizeof(sun_path)
+std::size_t unix_path_capacity() noexcept;                            // sizeof(sun_path)
 result<std::vector<addrinfo>> getaddrinfo(const std::optional<std::string>& host, const std::string& port,
                                           std::optional<family> f, std::optional<type> t, int proto,
                                           int flags) noexcept;

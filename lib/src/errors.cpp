@@ -19,6 +19,8 @@ const std::error_category& socklab_category() noexcept {
           return "negative buffer size";
         case socklab_errc::nbytes_over_buffer:
           return "nbytes is larger than the buffer";
+        case socklab_errc::not_found:
+          return "not found";
       }
       return "unknown socklab error";
     }
@@ -31,6 +33,8 @@ const std::error_category& socklab_category() noexcept {
         case socklab_errc::negative_size:
         case socklab_errc::nbytes_over_buffer:
           return cond == std::errc::invalid_argument;
+        case socklab_errc::not_found:  // Python's OSError with no errno
+          return false;
       }
       return false;
     }
@@ -43,6 +47,8 @@ std::error_code make_error_code(socklab_errc e) noexcept { return {static_cast<i
 
 void throw_error(std::error_code ec, const std::string& operation, std::optional<std::size_t> bytes_sent) {
   if (ec.category() == gai_category()) throw gai_error(ec, operation);
+  if (ec.category() == herror_category()) throw herror(ec, operation);
+  if (ec == socklab_errc::not_found) throw error(ec, operation);  // Python: OSError(message), no errno
   if (ec.category() == socklab_category() && ec != socklab_errc::timed_out)
     throw std::invalid_argument(operation + ": " + ec.message());  // Python: TypeError / ValueError
   if (ec == std::errc::timed_out) throw timeout_error(ec, operation, bytes_sent);

@@ -116,6 +116,14 @@ INSTANTIATE_TEST_SUITE_P(
                       failure{"create_connection_with_no_candidate_of_the_source_family", "OSError", true,
                               [] { (void)create_connection("127.0.0.1", 9, 1s, ipv6_address::loopback()); },
                               of_type<error>()},
+                      failure{"an_unknown_service", "OSError (no errno)", true,
+                              [] { (void)getservbyname("socklab-no-such-service", "tcp"); },
+                              [](const std::exception& e) {
+                                const auto* os = dynamic_cast<const error*>(&e);
+                                return os != nullptr && os->code() == socklab_errc::not_found;
+                              }},
+                      failure{"an_unknown_interface", "OSError (no errno)", true,
+                              [] { (void)if_nametoindex("socklab-no-if"); }, of_type<error>()},
                       failure{"port_out_of_range", "OverflowError", false,
                               [] { ipv4_address("127.0.0.1", 70000); }, of_type<std::out_of_range>()},
                       failure{"negative_recv_size", "ValueError", false,

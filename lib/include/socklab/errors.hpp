@@ -20,11 +20,14 @@ namespace socklab {
 /// std::invalid_argument; they compare equal to std::errc::address_family_not_supported and
 /// std::errc::invalid_argument.
 const std::error_category& socklab_category() noexcept;
-enum class socklab_errc { timed_out = 1, family_mismatch, negative_size, nbytes_over_buffer };
+enum class socklab_errc { timed_out = 1, family_mismatch, negative_size, nbytes_over_buffer, not_found };
 std::error_code make_error_code(socklab_errc e) noexcept;
 
 /// Category for getaddrinfo() EAI_* codes; message() comes from gai_strerror().
 const std::error_category& gai_category() noexcept;
+/// Category for the old resolver's h_errno codes (gethostbyname_ex, gethostbyaddr); message() from
+/// hstrerror().
+const std::error_category& herror_category() noexcept;
 
 /// Python: OSError (socket.error). what() is "<operation>: <cause>", e.g. "connect: Connection refused".
 class error : public std::system_error {
@@ -87,6 +90,11 @@ class permission_error : public error {
 };
 /// Python: socket.gaierror. code() is in gai_category(); EAI_SYSTEM is reported as the errno it wraps.
 class gai_error : public error {
+  using error::error;
+};
+
+/// Python: socket.herror. code() is in herror_category() (HOST_NOT_FOUND, TRY_AGAIN, ...).
+class herror : public error {
   using error::error;
 };
 

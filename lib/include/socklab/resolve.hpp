@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Name resolution: Python's getaddrinfo() and gethostname(). The only place socklab touches DNS:
-// the address constructors that take a host name resolve it through getaddrinfo() here.
+// Name resolution and the name databases: Python's getaddrinfo(), gethostname(), getnameinfo(),
+// getservbyname/port(), gethostbyname(_ex)(), gethostbyaddr() and if_nameindex() & co. The only
+// place socklab touches DNS: the address constructors that take a host name resolve it here.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "socklab/address.hpp"
@@ -27,5 +29,33 @@ std::vector<addrinfo> getaddrinfo(std::optional<std::string_view> host, int port
 
 /// Python: gethostname(). Throws error.
 std::string gethostname();
+
+/// Python: getnameinfo(sockaddr, flags) -> (host, port): names from the hosts and services
+/// databases unless ni::numerichost / ni::numericserv. Throws gai_error.
+std::pair<std::string, std::string> getnameinfo(const address& a, int flags = 0);
+
+/// Python: getservbyname(servicename[, protocolname]) -> port. Throws error ("not found") when the
+/// services database has no such entry.
+int getservbyname(std::string_view name, std::optional<std::string_view> proto = std::nullopt);
+/// Python: getservbyport(port[, protocolname]) -> service name. std::out_of_range outside 0-65535
+/// (Python's OverflowError); error ("not found").
+std::string getservbyport(int port, std::optional<std::string_view> proto = std::nullopt);
+
+/// Python: gethostbyname(hostname) -> IPv4 address text ("" is 0.0.0.0, "<broadcast>"
+/// 255.255.255.255). Throws gai_error.
+std::string gethostbyname(std::string_view name);
+/// Python: gethostbyname_ex(hostname) -> (hostname, aliaslist, ipaddrlist). Throws gai_error when
+/// the name does not resolve, herror when the old resolver has no entry.
+host_entry gethostbyname_ex(std::string_view name);
+/// Python: gethostbyaddr(ip_address) -> (hostname, aliaslist, ipaddrlist). Throws gai_error for a
+/// text that is no address, herror when no name is known for it.
+host_entry gethostbyaddr(std::string_view ip);
+
+/// Python: if_nameindex() -> [(index, name)]. Throws error.
+std::vector<network_interface> if_nameindex();
+/// Python: if_nametoindex(name). Throws error ("not found") for an unknown interface.
+unsigned if_nametoindex(std::string_view name);
+/// Python: if_indextoname(index). Throws error (ENXIO) for an unknown index.
+std::string if_indextoname(unsigned index);
 
 }  // namespace socklab

@@ -103,6 +103,30 @@ inline constexpr int v4mapped = 1 << 5;
 inline constexpr int all = 1 << 6;
 }  // namespace ai
 
+/// Python's (hostname, aliaslist, ipaddrlist) from gethostbyname_ex() and gethostbyaddr().
+struct host_entry {
+  std::string hostname;
+  std::vector<std::string> aliases;
+  std::vector<std::string> addresses;
+  bool operator==(const host_entry&) const = default;
+};
+
+/// One row of if_nameindex(): Python's (index, name).
+struct network_interface {
+  unsigned index = 0;
+  std::string name;
+  bool operator==(const network_interface&) const = default;
+};
+
+/// getnameinfo() flags (Python: socket.NI_*); combine with |.
+namespace ni {
+inline constexpr int numerichost = 1 << 0;
+inline constexpr int numericserv = 1 << 1;
+inline constexpr int namereqd = 1 << 2;
+inline constexpr int nofqdn = 1 << 3;
+inline constexpr int dgram = 1 << 4;
+}  // namespace ni
+
 /// One row of getaddrinfo(): Python's (family, type, proto, canonname, sockaddr).
 struct addrinfo {
   socklab::family family;

@@ -114,5 +114,16 @@ result<std::vector<addrinfo>> getaddrinfo(const std::optional<std::string>& host
                                           std::optional<family> f, std::optional<type> t, int proto,
                                           int flags) noexcept;
 result<std::string> gethostname() noexcept;
+// (host, service) of an address, as the flags (ni::*) ask; a gai_category() code on failure.
+result<std::pair<std::string, std::string>> getnameinfo(const address& a, int flags) noexcept;
+// The services database; socklab_errc::not_found when it has no such entry.
+result<int> getservbyname(const std::string& name, const std::optional<std::string>& proto) noexcept;
+result<std::string> getservbyport(int port, const std::optional<std::string>& proto) noexcept;
+// The old resolver (hosts file, then DNS per nsswitch); an herror_category() code on failure.
+result<host_entry> gethostbyname_ex(const std::string& name) noexcept;
+result<host_entry> gethostbyaddr(const address& a) noexcept;
+result<std::vector<network_interface>> if_nameindex() noexcept;
+result<unsigned> if_nametoindex(const std::string& name) noexcept;  // socklab_errc::not_found if none
+result<std::string> if_indextoname(unsigned index) noexcept;
 
 }  // namespace socklab::sys

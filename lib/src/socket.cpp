@@ -203,7 +203,9 @@ std::vector<std::byte> socket::recv(std::ptrdiff_t bufsize, int flags) {
   const auto n = checked_size(bufsize, "recv");
   if (n == 0) return {};  // Python makes no system call: a pending datagram is not consumed
   std::vector<std::byte> data(n);
-  data.resize(unwrap(try_recv_into(data, 0, flags), "recv"));
+  // MSG_TRUNC may report a datagram's real, longer length: only what arrived is returned (CPython
+  // grows its buffer to that length and hands out uninitialised bytes).
+  data.resize(std::min(unwrap(try_recv_into(data, 0, flags), "recv"), n));
   return data;
 }
 

@@ -86,6 +86,14 @@ TEST(Dgram, TruncFlagReportsTheRealLength) {
   EXPECT_EQ(r.nbytes, 10u);  // Linux: the datagram's length, though only 4 bytes were stored
 }
 
+TEST(Dgram, RecvWithTruncReturnsOnlyTheBytesThatArrived) {
+  auto server = bound_udp(family::inet);
+  auto client = bound_udp(family::inet);
+  client.sendto(as_bytes("0123456789"), server.getsockname());
+  // The kernel reports 10; a buffer grown to that would hold 6 bytes that never arrived.
+  EXPECT_EQ(decode(server.recv(4, msg::trunc)), "0123");
+}
+
 TEST(Dgram, UnboundSenderIsBoundBySendto) {
   auto server = bound_udp(family::inet);
   socket client(family::inet, type::dgram);

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// Q. Flags on recv (FLAG-*): MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC, in each timeout mode.
+#include <array>
+#include <chrono>
+#include <string>
+
+#include "support/fixtures.hpp"
+
+namespace socklab::conformance {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The Python name of what a call raised, or "none".
+template <class F>
+std::string raised(F&& call) {
+  try {
+    call();
+  } catch (const timeout_error&) {
+    return "TimeoutError";
+  } catch (const blocking_io_error&) {
+    return "BlockingIOError";
+  } catch (const error&) {
+    return "OSError";
+  }
+  return "none";
+}
+
+TEST(Flags, FLAG_01_PeekLeavesTheDataForTheNextRecv) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  b.settimeout(10s);
+  a.send(as_bytes("hello"));
+  observe("peeked", decode(b.recv(3, msg::peek)));
+  observe("then", decode(b.recv(10)));
+}
+
+TEST(Flags, FLAG_02_DontwaitNeverBlocksButATimeoutStillWaits) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  b.settimeout(std::nullopt);
+  observe("blocking_socket", raised([&] { (void)b.recv(10, msg::dontwait); }));
+  b.settimeout(200ms);
+  std::string what;
+  const double waited = seconds_taken([&] { what = raised([&] { (void)b.recv(10, msg::dontwait); }); });
+  observe("timeout_socket", what);
+  observe("timeout_waited_s", waited);
+  EXPECT_GE(waited, 0.19);  // the timeout, not the flag, decides how long it waits
+  EXPECT_LT(waited, 5.0);
+}
+
+TEST(Flags, FLAG_03_WaitallInTimeoutModeReturnsWhatIsThere) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  b.settimeout(200ms);
+  a.send(as_bytes("ab"));
+  observe("got", decode(b.recv(10, msg::waitall)));
+}
+
+TEST(Flags, FLAG_04_TruncReportsTheDatagramsRealLength) {
+  socket server(family::inet, type::dgram), client(family::inet, type::dgram);
+  server.settimeout(10s);
+  server.bind(ipv4_address::loopback());
+  client.sendto(as_bytes("0123456789"), server.getsockname());
+  std::array<std::byte, 4> buf{};
+  observe("recv_into_returns", static_cast<int>(server.recv_into(buf, 0, msg::trunc)));
+  observe("recv_into_filled", std::string(as_text(buf)));
+  client.sendto(as_bytes("0123456789"), server.getsockname());
+  observe("recv_length", static_cast<int>(server.recv(4, msg::trunc).size()));
+}
+
+}  // namespace
+}  // namespace socklab::conformance

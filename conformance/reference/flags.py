@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+"""Q. Flags on recv (FLAG-*) through CPython's socket module."""
+
+import socket
+import time
+
+from conformance.reference.support import scenario
+
+
+def raised(call):
+    try:
+        call()
+    except TimeoutError:
+        return "TimeoutError"
+    except BlockingIOError:
+        return "BlockingIOError"
+    except OSError:
+        return "OSError"
+    return "none"
+
+
+@scenario("FLAG-01")
+def peek_leaves_the_data_for_the_next_recv(t):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with a, b:
+        b.settimeout(10)
+        a.send(b"hello")
+        t.observe("peeked", b.recv(3, socket.MSG_PEEK).decode())
+        t.observe("then", b.recv(10).decode())
+
+
+@scenario("FLAG-02")
+def dontwait_never_blocks_but_a_timeout_still_waits(t):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with a, b:
+        b.settimeout(None)
+        t.observe("blocking_socket", raised(lambda: b.recv(10, socket.MSG_DONTWAIT)))
+        b.settimeout(0.2)
+        start = time.monotonic()
+        t.observe("timeout_socket", raised(lambda: b.recv(10, socket.MSG_DONTWAIT)))
+        t.observe("timeout_waited_s", time.monotonic() - start)
+
+
+@scenario("FLAG-03")
+def waitall_in_timeout_mode_returns_what_is_there(t):
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with a, b:
+        b.settimeout(0.2)
+        a.send(b"ab")
+        t.observe("got", b.recv(10, socket.MSG_WAITALL).decode())
+
+
+@scenario("FLAG-04")
+def trunc_reports_the_datagrams_real_length(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        server.settimeout(10)
+        server.bind(("127.0.0.1", 0))
+        client.sendto(b"0123456789", server.getsockname())
+        buf = bytearray(4)
+        t.observe("recv_into_returns", server.recv_into(buf, 0, socket.MSG_TRUNC))
+        t.observe("recv_into_filled", buf.decode())
+        client.sendto(b"0123456789", server.getsockname())
+        t.observe("recv_length", len(server.recv(4, socket.MSG_TRUNC)))

@@ -90,6 +90,30 @@ TEST(TcpConnect, TCP_CONN_04_CreateConnectionTriesAllAndKeepsTheLastError) {
   EXPECT_EQ(create_connection("127.0.0.1", port, loopback_timeout, source).getsockname(), address(source));
 }
 
+TEST(TcpConnect, TCP_CONN_05_AllErrorsRaisesAGroupOfEveryCandidatesError) {
+  const auto where = unused_port();
+  const auto candidates = getaddrinfo("localhost", where.port, std::nullopt, type::stream).size();
+  try {
+    (void)create_connection("localhost", where.port, loopback_timeout, std::nullopt, /*all_errors=*/true);
+    ADD_FAILURE() << "a closed port accepted";
+  } catch (const error_group& group) {
+    observe("group_size_is_candidates", group.exceptions().size() == candidates);
+    std::string each;
+    for (const auto& e : group.exceptions()) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const connection_refused_error&) {
+        each += each.empty() ? "ConnectionRefusedError" : "";
+      } catch (const std::exception& other) {
+        each = std::string("other: ") + other.what();
+        break;
+      }
+    }
+    observe("each", each);
+    EXPECT_EQ(dynamic_cast<const socklab::error*>(&group), nullptr);  // not an OSError, as in Python
+  }
+}
+
 TEST(TcpAccept, TCP_ACCEPT_01_ReturnsTheClientAddressAndANewSocket) {
   auto l = listener();
   socket c;

@@ -494,3 +494,17 @@ def payloads_over_two_gibibytes_are_not_truncated(t):
             reader.join(120)
         t.observe("large_payload_bytes", result["received"])
         t.equal(result["received"], size, "bytes received")
+
+
+@scenario("TCP-CONN-05")
+def all_errors_raises_a_group_of_every_candidates_error(t):
+    where = unused_port()
+    candidates = len(socket.getaddrinfo("localhost", where[1], type=socket.SOCK_STREAM))
+    try:
+        socket.create_connection(("localhost", where[1]), LOOPBACK_TIMEOUT, all_errors=True).close()
+        t.equal("connected", "refused", "a closed port")
+    except ExceptionGroup as group:  # noqa: F821 (a builtin from Python 3.11)
+        t.observe("group_size_is_candidates", len(group.exceptions) == candidates)
+        kinds = {type(e).__name__ for e in group.exceptions}
+        t.observe("each", "ConnectionRefusedError" if kinds == {"ConnectionRefusedError"} else f"other: {kinds}")
+        t.equal(isinstance(group, OSError), False, "an ExceptionGroup is not an OSError")

@@ -3,6 +3,8 @@
 
 #include <exception>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "socklab/resolve.hpp"
 
@@ -17,18 +19,22 @@ socket create_connection(const address& peer, timeout t, const std::optional<add
 }
 
 socket create_connection(std::string_view host, int port, timeout t,
-                         const std::optional<address>& source_address) {
-  std::exception_ptr last;
+                         const std::optional<address>& source_address, bool all_errors) {
+  std::vector<std::exception_ptr> failed;  // each keeps its type: a timeout stays timeout_error
   for (const auto& entry : getaddrinfo(host, port, std::nullopt, type::stream)) {
     // A source address only fits candidates of its own family (Python skips the others too).
     if (source_address && family_of(*source_address) != entry.family) continue;
     try {
       return create_connection(entry.addr, t, source_address);
     } catch (const error&) {
-      last = std::current_exception();  // keep the original type: a timeout stays timeout_error
+      failed.push_back(std::current_exception());
     }
   }
-  if (last) std::rethrow_exception(last);
+  if (!failed.empty() && all_errors)
+    throw error_group("create_connection(" + std::string(host) + ", " + std::to_string(port) + "): all " +
+                          std::to_string(failed.size()) + " candidates failed",
+                      std::move(failed));
+  if (!failed.empty()) std::rethrow_exception(failed.back());
   // Python: OSError("getaddrinfo returns an empty list") when no candidate was tried.
   throw_error(
       std::make_error_code(std::errc::address_family_not_supported),

@@ -10,13 +10,15 @@
 
 namespace socklab {
 
-/// Python: create_connection((host, port), timeout, source_address). Tries every address that
-/// getaddrinfo() gives for host in turn and returns the first connected socket; when all fail,
-/// throws the last error (a timeout stays timeout_error). The one-argument-pair form uses
-/// getdefaulttimeout(); the others use the timeout given (std::nullopt = blocking).
+/// Python: create_connection((host, port), timeout, source_address, all_errors). Tries every
+/// address that getaddrinfo() gives for host in turn and returns the first connected socket; when
+/// all fail, throws the last error (a timeout stays timeout_error), or with all_errors an
+/// error_group of every candidate's. The one-argument-pair form uses getdefaulttimeout(); the
+/// others use the timeout given (std::nullopt = blocking).
 socket create_connection(std::string_view host, int port);
 socket create_connection(std::string_view host, int port, timeout t,
-                         const std::optional<address>& source_address = std::nullopt);
+                         const std::optional<address>& source_address = std::nullopt,
+                         bool all_errors = false);
 /// Connects to exactly this address (no resolution).
 socket create_connection(const address& peer, timeout t,
                          const std::optional<address>& source_address = std::nullopt);

@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace socklab {
 
@@ -96,6 +99,19 @@ class gai_error : public error {
 /// Python: socket.herror. code() is in herror_category() (HOST_NOT_FOUND, TRY_AGAIN, ...).
 class herror : public error {
   using error::error;
+};
+
+/// Python: ExceptionGroup, from create_connection(..., all_errors=True): every candidate's
+/// exception in the order the candidates were tried (rethrow one to catch it by its type). Not an
+/// OSError, as in Python.
+class error_group : public std::runtime_error {
+ public:
+  error_group(const std::string& what, std::vector<std::exception_ptr> exceptions)
+      : std::runtime_error(what), exceptions_(std::move(exceptions)) {}
+  const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+ private:
+  std::vector<std::exception_ptr> exceptions_;
 };
 
 /// Malformed or truncated data in socklab's message framing (Python would raise ValueError).

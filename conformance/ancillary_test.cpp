@@ -33,9 +33,7 @@ TEST(Ancillary, ANC_01_SendmsgGathersAndRecvmsgIntoScatters) {
 TEST(Ancillary, ANC_02_DescriptorsPassOverUnixSockets) {
   auto [a, b] = socketpair(family::unix_domain, type::stream);
   b.settimeout(std::chrono::seconds(10));
-  int p[2];
-  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
-  const unique_fd read_end(p[0]), write_end(p[1]);
+  const auto [read_end, write_end] = make_pipe();
   const std::string hi = "hi";
   const std::array<std::span<const std::byte>, 1> data{text(hi)};
   const std::array<int, 2> fds{write_end.get(), write_end.get()};
@@ -54,9 +52,7 @@ TEST(Ancillary, ANC_02_DescriptorsPassOverUnixSockets) {
 TEST(Ancillary, ANC_03_MoreDescriptorsThanRoomSetsCtrunc) {
   auto [a, b] = socketpair(family::unix_domain, type::stream);
   b.settimeout(std::chrono::seconds(10));
-  int p[2];
-  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
-  const unique_fd read_end(p[0]), write_end(p[1]);
+  const auto [read_end, write_end] = make_pipe();
   const std::string x = "x";
   const std::array<std::span<const std::byte>, 1> data{text(x)};
   const std::array<int, 3> fds{write_end.get(), read_end.get(), write_end.get()};

@@ -1,16 +1,32 @@
 # SPDX-License-Identifier: MIT
 """O. Messages and ancillary data (ANC-*) through CPython's socket module."""
 
+import contextlib
 import os
 import socket
 
-from conformance.reference.support import scenario
+from conformance.reference.support import datagram_waiting, scenario, socketpair
+
+
+@contextlib.contextmanager
+def unix_pair_and_pipe():
+    """A connected AF_UNIX stream pair (the receiver with a 10 s timeout) and a pipe's (read, write)
+    descriptors, all closed on exit."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    read_end, write_end = os.pipe()
+    try:
+        b.settimeout(10)
+        yield a, b, read_end, write_end
+    finally:
+        a.close()
+        b.close()
+        os.close(read_end)
+        os.close(write_end)
 
 
 @scenario("ANC-01")
 def sendmsg_gathers_and_recvmsg_into_scatters(t):
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    with a, b:
+    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
         b.settimeout(10)
         t.observe("sent", a.sendmsg([b"abc", b"defgh"]))
         x, y = bytearray(2), bytearray(10)
@@ -22,10 +38,7 @@ def sendmsg_gathers_and_recvmsg_into_scatters(t):
 
 @scenario("ANC-02")
 def descriptors_pass_over_unix_sockets(t):
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    read_end, write_end = os.pipe()
-    try:
-        b.settimeout(10)
+    with unix_pair_and_pipe() as (a, b, read_end, write_end):
         socket.send_fds(a, [b"hi"], [write_end, write_end])
         data, fds, _, _ = socket.recv_fds(b, 16, 4)
         try:
@@ -37,39 +50,22 @@ def descriptors_pass_over_unix_sockets(t):
         finally:
             for fd in fds:
                 os.close(fd)
-    finally:
-        a.close()
-        b.close()
-        os.close(read_end)
-        os.close(write_end)
 
 
 @scenario("ANC-03")
 def more_descriptors_than_room_sets_ctrunc(t):
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    read_end, write_end = os.pipe()
-    try:
-        b.settimeout(10)
+    with unix_pair_and_pipe() as (a, b, read_end, write_end):
         socket.send_fds(a, [b"x"], [write_end, read_end, write_end])
         _, fds, flags, _ = socket.recv_fds(b, 16, 1)
         for fd in fds:
             os.close(fd)
         t.observe("ctrunc", bool(flags & socket.MSG_CTRUNC))
         t.observe("fds_received", len(fds))
-    finally:
-        a.close()
-        b.close()
-        os.close(read_end)
-        os.close(write_end)
 
 
 @scenario("ANC-04")
 def recvmsg_of_a_long_datagram_sets_trunc(t):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server, \
-            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
-        server.settimeout(10)
-        server.bind(("127.0.0.1", 0))
-        client.sendto(b"0123456789", server.getsockname())
+    with datagram_waiting(b"0123456789") as (server, _):
         data, _, flags, _ = server.recvmsg(4)
         t.observe("data", data.decode())
         t.observe("trunc", bool(flags & socket.MSG_TRUNC))

@@ -4,7 +4,7 @@
 import socket
 import time
 
-from conformance.reference.support import scenario
+from conformance.reference.support import datagram_waiting, scenario, socketpair
 
 
 def raised(call):
@@ -21,8 +21,7 @@ def raised(call):
 
 @scenario("FLAG-01")
 def peek_leaves_the_data_for_the_next_recv(t):
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    with a, b:
+    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
         b.settimeout(10)
         a.send(b"hello")
         t.observe("peeked", b.recv(3, socket.MSG_PEEK).decode())
@@ -31,8 +30,7 @@ def peek_leaves_the_data_for_the_next_recv(t):
 
 @scenario("FLAG-02")
 def dontwait_never_blocks_but_a_timeout_still_waits(t):
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    with a, b:
+    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
         b.settimeout(None)
         t.observe("blocking_socket", raised(lambda: b.recv(10, socket.MSG_DONTWAIT)))
         b.settimeout(0.2)
@@ -43,8 +41,7 @@ def dontwait_never_blocks_but_a_timeout_still_waits(t):
 
 @scenario("FLAG-03")
 def waitall_in_timeout_mode_returns_what_is_there(t):
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    with a, b:
+    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
         b.settimeout(0.2)
         a.send(b"ab")
         t.observe("got", b.recv(10, socket.MSG_WAITALL).decode())
@@ -52,11 +49,7 @@ def waitall_in_timeout_mode_returns_what_is_there(t):
 
 @scenario("FLAG-04")
 def trunc_reports_the_datagrams_real_length(t):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server, \
-            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
-        server.settimeout(10)
-        server.bind(("127.0.0.1", 0))
-        client.sendto(b"0123456789", server.getsockname())
+    with datagram_waiting(b"0123456789") as (server, client):
         buf = bytearray(4)
         t.observe("recv_into_returns", server.recv_into(buf, 0, socket.MSG_TRUNC))
         t.observe("recv_into_filled", buf.decode())

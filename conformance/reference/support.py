@@ -128,6 +128,18 @@ def socketpair(*args):
         yield a, b
 
 
+@contextlib.contextmanager
+def datagram_waiting(payload):
+    """A UDP server on 127.0.0.1 (10 s timeout) with `payload` sent to it by a client; both closed
+    on exit."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        server.settimeout(LOOPBACK_TIMEOUT)
+        server.bind(("127.0.0.1", 0))
+        client.sendto(payload, server.getsockname())
+        yield server, client
+
+
 def unused_port(kind=socket.SOCK_STREAM):
     """A loopback address nothing listens on, below the ephemeral range (so that no connection
     the system makes meanwhile takes it)."""

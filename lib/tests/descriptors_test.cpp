@@ -19,16 +19,6 @@ namespace {
 
 using namespace test;
 
-struct pipe_pair {
-  unique_fd read, write;
-};
-
-pipe_pair make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  return {unique_fd(fds[0]), unique_fd(fds[1])};
-}
-
 std::span<const std::byte> text(const std::string& s) { return as_bytes(s); }
 
 TEST(UniqueFd, ClosesOnDestructionAndMovesOwnership) {

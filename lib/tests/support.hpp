@@ -3,7 +3,9 @@
 // fails the test instead of vanishing (CPython's ThreadableTest, in C++).
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -152,6 +154,17 @@ class temp_dir {
  private:
   std::filesystem::path path_;
 };
+
+/// A pipe's two ends, owned (close-on-exec): something to pass as a descriptor and check it works.
+struct pipe_pair {
+  unique_fd read, write;
+};
+
+inline pipe_pair make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  return {unique_fd(fds[0]), unique_fd(fds[1])};
+}
 
 /// Restores the module default timeout when a test that changes it ends, however it ends.
 class default_timeout_guard {

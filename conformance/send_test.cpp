@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // D. send and sendall (TCP-SEND-01..03, TCP-SENDALL-*). SIGPIPE cases are in sigpipe_test.cpp.
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <random>
 
 #include "support/fixtures.hpp"
@@ -191,6 +194,28 @@ TEST(SendAll, TCP_SENDALL_04_PayloadsOverTwoGibibytesAreNotTruncated) {
   ::munmap(mem, size);
   observe("large_payload_bytes", received);
   EXPECT_EQ(received, size);
+}
+
+TEST(SendAll, TCP_SENDFILE_01_AFileFromAnOffsetForACountThenThePositionAfterIt) {
+  const temp_dir dir;
+  const auto path = dir.file("data");
+  std::string content(100000, '\0');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 26);
+  std::ofstream(path, std::ios::binary) << content;
+  const unique_fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(file);
+  auto [a, b] = tcp_pair();
+  b.settimeout(std::chrono::seconds(10));
+  observe("sent", static_cast<int>(a.sendfile(file.get(), 10, 1000)));
+  observe("position", static_cast<int>(::lseek(file.get(), 0, SEEK_CUR)));
+  std::string got;
+  while (got.size() < 1000) {
+    const auto chunk = b.recv(1000 - static_cast<std::ptrdiff_t>(got.size()));
+    if (chunk.empty()) break;
+    got += as_text(chunk);
+  }
+  observe("data_is_the_slice", got == content.substr(10, 1000));
+  observe("to_the_end", static_cast<int>(a.sendfile(file.get(), 99000)));
 }
 
 }  // namespace

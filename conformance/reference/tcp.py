@@ -12,7 +12,7 @@ import time
 import zlib
 
 from conformance.reference.support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking,
-                     scenario, seconds_taken, socketpair, tcp_pair, unused_port)
+                     scenario, seconds_taken, socketpair, tcp_pair, temp_dir, unused_port)
 
 
 def writable_within(s, limit):
@@ -508,3 +508,24 @@ def all_errors_raises_a_group_of_every_candidates_error(t):
         kinds = {type(e).__name__ for e in group.exceptions}
         t.observe("each", "ConnectionRefusedError" if kinds == {"ConnectionRefusedError"} else f"other: {kinds}")
         t.equal(isinstance(group, OSError), False, "an ExceptionGroup is not an OSError")
+
+
+@scenario("TCP-SENDFILE-01")
+def a_file_from_an_offset_for_a_count_then_the_position_after_it(t):
+    content = bytes(ord("a") + i % 26 for i in range(100000))
+    with temp_dir() as d, tcp_pair() as (a, b):
+        path = os.path.join(d, "data")
+        with open(path, "wb") as f:
+            f.write(content)
+        with open(path, "rb") as f:
+            b.settimeout(10)
+            t.observe("sent", a.sendfile(f, 10, 1000))
+            t.observe("position", f.tell())
+            got = b""
+            while len(got) < 1000:
+                chunk = b.recv(1000 - len(got))
+                if not chunk:
+                    break
+                got += chunk
+            t.observe("data_is_the_slice", got == content[10:1010])
+            t.observe("to_the_end", a.sendfile(f, 99000))

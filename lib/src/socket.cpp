@@ -2,6 +2,7 @@
 #include "socklab/socket.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <ostream>
@@ -187,6 +188,48 @@ void socket::sendall(std::span<const std::byte> data, int flags) {
     if (!r) throw_error(r.error(), "sendall", sent);
     sent += *r;
   } while (sent < data.size());
+}
+
+std::size_t socket::sendfile(int file, std::uint64_t offset, std::optional<std::size_t> count) {
+  if (timeout_ && timeout_->count() == 0)
+    throw std::invalid_argument("sendfile: non-blocking sockets are not supported");
+  const auto w = sys::wait_policy::from(timeout_);     // one deadline for the whole call
+  constexpr std::size_t block = std::size_t{1} << 30;  // Python's largest sendfile() chunk
+  std::size_t sent = 0;
+  const auto left = [&] { return count ? *count - sent : block; };
+  bool zero_copy = true;
+  while (left() > 0) {
+    if (zero_copy) {
+      auto r = sys::sendfile(fd_, file, offset + sent, std::min(left(), block), w);
+      if (r) {
+        if (*r == 0) break;  // end of file
+        sent += *r;
+        continue;
+      }
+      const int e = r.error().value();
+      // What the kernel cannot sendfile(2) (a pipe, a socket as the source, no such call), a
+      // read-and-send loop can, as Python falls back; any other error is the call's.
+      if (sent == 0 && r.error().category() == std::system_category() &&
+          (e == EINVAL || e == ENOSYS || e == ENOTSUP || e == EOVERFLOW || e == ESPIPE)) {
+        zero_copy = false;
+        continue;
+      }
+      throw_error(r.error(), "sendfile", sent);
+    }
+    std::array<std::byte, 64 * 1024> chunk;
+    auto n = sys::read_at(file, std::span(chunk).first(std::min(left(), chunk.size())), offset + sent);
+    if (!n) throw_error(n.error(), "sendfile: read", sent);
+    if (*n == 0) break;
+    for (std::size_t done = 0; done < *n;) {
+      auto r = sys::send(fd_, std::span(chunk).subspan(done, *n - done), 0, w);
+      if (!r) throw_error(r.error(), "sendfile", sent + done);
+      done += *r;
+    }
+    sent += *n;
+  }
+  if (sent > 0)
+    if (auto ec = sys::seek_to(file, offset + sent)) throw_error(ec, "sendfile", sent);
+  return sent;
 }
 
 result<std::size_t> socket::try_sendto(std::span<const std::byte> data, const address& to,

@@ -82,6 +82,13 @@ class socket {
   /// Python: sendall(data[, flags]): sends every byte or throws. The timeout bounds the whole call,
   /// not each chunk. Unlike Python, the exception's bytes_sent() says how many bytes went out.
   void sendall(std::span<const std::byte> data, int flags = 0);
+  /// Python: sendfile(file[, offset[, count]]) -> bytes sent: the file descriptor's bytes from
+  /// `offset` (count bytes, or to end of file) through the kernel's zero-copy sendfile(2) where it
+  /// can, a read-and-send loop where it cannot (a pipe, an OS without it), as Python does; then the
+  /// file's position is offset + bytes sent, as Python's file.seek() leaves it. The timeout bounds
+  /// the whole call, as sendall's (Python's bounds each wait); a non-blocking socket is
+  /// std::invalid_argument (Python's ValueError). Throws error, keeping bytes_sent().
+  std::size_t sendfile(int file, std::uint64_t offset = 0, std::optional<std::size_t> count = std::nullopt);
   /// Python: sendto(data, address) -> bytes sent (a datagram is sent whole or fails, EMSGSIZE).
   std::size_t sendto(std::span<const std::byte> data, const address& to, int flags = 0);
   result<std::size_t> try_sendto(std::span<const std::byte> data, const address& to, int flags = 0) noexcept;

@@ -12,6 +12,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 #include <sys/un.h>
 #include <unistd.h>
 

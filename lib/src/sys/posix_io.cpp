@@ -27,6 +27,31 @@ result<std::size_t> sendto(int fd, std::span<const std::byte> data, const addres
   });
 }
 
+result<std::size_t> sendfile(int fd, int file, std::uint64_t offset, std::size_t count,
+                             const wait_policy& w) noexcept {
+#ifdef __linux__
+  auto off = static_cast<off_t>(offset);
+  return run_io(fd, POLLOUT, w, [&] { return counted(::sendfile, fd, file, &off, count); });
+#else
+  (void)fd, (void)file, (void)offset, (void)count, (void)w;
+  return std::error_code(ENOSYS, std::system_category());
+#endif
+}
+
+result<std::size_t> read_at(int file, std::span<std::byte> buf, std::uint64_t offset) noexcept {
+  for (;;) {
+    auto n = counted(::pread, file, buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == ESPIPE) n = counted(::read, file, buf.data(), buf.size());  // a pipe: in order
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return last_error();
+  }
+}
+
+std::error_code seek_to(int file, std::uint64_t offset) noexcept {
+  if (::lseek(file, static_cast<off_t>(offset), SEEK_SET) < 0 && errno != ESPIPE) return last_error();
+  return {};
+}
+
 result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags, const wait_policy& w) noexcept {
   return run_io(fd, POLLIN, w, [&] { return counted(::recv, fd, buf.data(), buf.size(), flags); });
 }

@@ -71,6 +71,14 @@ result<std::size_t> send(int fd, std::span<const std::byte> data, int flags, con
 result<std::size_t> sendto(int fd, std::span<const std::byte> data, const address& to, int flags,
                            const wait_policy& w) noexcept;
 result<std::size_t> recv(int fd, std::span<std::byte> buf, int flags, const wait_policy& w) noexcept;
+// Up to `count` bytes of `file` from `offset` through sendfile(2); EINVAL/ENOSYS/ENOTSUP where the
+// kernel cannot (the caller then falls back to pread_at + send).
+result<std::size_t> sendfile(int fd, int file, std::uint64_t offset, std::size_t count,
+                             const wait_policy& w) noexcept;
+// pread(2): up to buf.size() bytes of `file` at `offset` (0 at end of file), EINTR retried; ESPIPE
+// for a pipe, which read_at then reads sequentially.
+result<std::size_t> read_at(int file, std::span<std::byte> buf, std::uint64_t offset) noexcept;
+std::error_code seek_to(int file, std::uint64_t offset) noexcept;
 result<recvfrom_into_result> recvfrom(int fd, family f, std::span<std::byte> buf, int flags,
                                       const wait_policy& w) noexcept;
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -250,18 +251,17 @@ int run_client(const client_options& o) {
       if (!r.error.empty()) continue;  // a test that failed once is not run again
       try {
         auto request = t;
-        socket dgram;  // a datagram test's socket, bound first: its port is announced with the test
+        std::optional<socket> dgram;  // a datagram test's socket, bound first: its port goes with the test
         if (is_datagram(t.family)) {
-          dgram = socket(family_of(server), type::dgram);
-          apply_buffers(dgram, t);
-          dgram.bind(source);
-          request.data_port = port_of(dgram.getsockname());
+          dgram.emplace(family_of(server), type::dgram);
+          apply_buffers(*dgram, t);
+          dgram->bind(source);
+          request.data_port = port_of(dgram->getsockname());
         }
         send_json(control, to_json(request));
         const auto ready = expect(control, "ready");
         const auto data_at = with_port(server, number<int>(ready, "port"));
-        const auto m = is_datagram(t.family) ? run_datagrams(control, dgram, data_at, t)
-                                             : run_stream(source, data_at, t);
+        const auto m = dgram ? run_datagrams(control, *dgram, data_at, t) : run_stream(source, data_at, t);
         auto s = sample_of(t, m, expect(control, "result"));
         s.round = rep;
         r.samples.push_back(std::move(s));

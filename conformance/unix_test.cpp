@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // J. AF_UNIX (UNIX-*): paths, abstract names, autobind, errors, the accept queue.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
+#include "socklab/descriptors.hpp"
 #include "support/fixtures.hpp"
 
 namespace socklab::conformance {
@@ -145,6 +147,16 @@ TEST(Unix, UNIX_07_FullQueueGivesEagainOrTimeout) {
   socket retry(family::unix_domain, type::stream);
   retry.setblocking(false);
   EXPECT_NO_THROW(retry.connect(where));
+}
+
+TEST(Unix, UNIX_08_PeerCredentialsNameTheOtherEnd) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  const auto c = peer_credentials_of(b);
+  observe("pid_is_ours", c.pid == ::getpid());
+  observe("uid_is_ours", c.uid == ::getuid());
+  observe("gid_is_ours", c.gid == ::getgid());
+  socket lonely(family::unix_domain, type::stream);
+  observe("unconnected_pid", peer_credentials_of(lonely).pid);
 }
 
 }  // namespace

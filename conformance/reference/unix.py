@@ -5,6 +5,7 @@ import errno
 import os
 import socket
 import stat
+import struct
 
 from conformance.reference.support import scenario, socketpair, temp_dir
 
@@ -203,3 +204,15 @@ def send_on_an_unconnected_socket_is_enotconn(t):
     seqpacket_available(t)
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         t.raises(OSError, s.send, b"x", errno=errno.ENOTCONN)
+
+
+@scenario("UNIX-08")
+def peer_credentials_name_the_other_end(t):
+    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
+        pid, uid, gid = struct.unpack("3i", b.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        t.observe("pid_is_ours", pid == os.getpid())
+        t.observe("uid_is_ours", uid == os.getuid())
+        t.observe("gid_is_ours", gid == os.getgid())
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as lonely:
+        pid, _, _ = struct.unpack("3i", lonely.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        t.observe("unconnected_pid", pid)

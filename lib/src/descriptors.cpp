@@ -31,6 +31,10 @@ std::vector<int> rights_of(const control_message& item) {
   return fds;
 }
 
+peer_credentials peer_credentials_of(const socket& s) {
+  return sys::peer_credentials_of(s.fileno()).value_or_throw("getsockopt(SO_PEERCRED)");
+}
+
 std::size_t send_fds(socket& s, std::span<const std::span<const std::byte>> buffers, std::span<const int> fds,
                      int flags, const std::optional<address>& to) {
   const control_message item = rights(fds);

@@ -142,5 +142,27 @@ TEST(SendFds, OverTcpTheDataArrivesAndNoDescriptor) {
   EXPECT_TRUE(r.fds.empty());
 }
 
+TEST(PeerCredentials, NameTheProcessAtTheOtherEnd) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  const auto c = peer_credentials_of(b);
+  EXPECT_EQ(c.pid, ::getpid());
+  EXPECT_EQ(c.uid, ::getuid());
+  EXPECT_EQ(c.gid, ::getgid());
+  // Also through listen and connect: the accepted end names the connecting process.
+  const temp_dir dir;
+  const unix_address path(dir.file("s"));
+  socket l(family::unix_domain, type::stream);
+  l.bind(path);
+  l.listen();
+  socket client(family::unix_domain, type::stream);
+  client.connect(path);
+  l.settimeout(loopback_timeout);
+  auto [conn, from] = l.accept();
+  EXPECT_EQ(peer_credentials_of(conn).pid, ::getpid());
+  // An unconnected socket has no peer: pid 0.
+  socket lonely(family::unix_domain, type::stream);
+  EXPECT_EQ(peer_credentials_of(lonely).pid, 0);
+}
+
 }  // namespace
 }  // namespace socklab

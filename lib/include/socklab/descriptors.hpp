@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Passing descriptors between processes over AF_UNIX sockets (SCM_RIGHTS), Python's send_fds and
+// AF_UNIX's process-to-process extras. Passing descriptors (SCM_RIGHTS), Python's send_fds and
 // recv_fds, with the received descriptors owned: each arrives close-on-exec in a unique_fd that
 // closes it, so that neither an exception nor an exec leaks one. Also the control-buffer sizes
-// (Python's CMSG_LEN / CMSG_SPACE) and the SCM_RIGHTS item's builder and parser.
+// (Python's CMSG_LEN / CMSG_SPACE) and the SCM_RIGHTS item's builder and parser; and the peer's
+// credentials (SO_PEERCRED).
 #pragma once
 
 #include <cstddef>
@@ -53,6 +54,11 @@ control_message rights(std::span<const int> fds);
 /// The descriptors of an SCM_RIGHTS item; a truncated trailing int is dropped (Python's recv_fds).
 /// std::invalid_argument for an item of another level or type.
 std::vector<int> rights_of(const control_message& item);
+
+/// The peer's credentials on a connected AF_UNIX socket (Linux SO_PEERCRED; Python reads the same
+/// with getsockopt(SOL_SOCKET, SO_PEERCRED, 12) and struct.unpack("3i")). Throws error
+/// (ENOPROTOOPT where the OS has no such option).
+peer_credentials peer_credentials_of(const socket& s);
 
 /// Python: socket.send_fds(sock, buffers, fds[, flags[, address]]) -> bytes sent.
 std::size_t send_fds(socket& s, std::span<const std::span<const std::byte>> buffers, std::span<const int> fds,

@@ -103,6 +103,14 @@ inline constexpr int v4mapped = 1 << 5;
 inline constexpr int all = 1 << 6;
 }  // namespace ai
 
+/// Who is at the other end of a connected AF_UNIX socket (SO_PEERCRED: the peer's credentials when
+/// it connected, or when the pair was made).
+struct peer_credentials {
+  int pid = 0;
+  unsigned uid = 0;
+  unsigned gid = 0;
+};
+
 /// Python's (hostname, aliaslist, ipaddrlist) from gethostbyname_ex() and gethostbyaddr().
 struct host_entry {
   std::string hostname;

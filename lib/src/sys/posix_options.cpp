@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// POSIX: socket options, the typed ones mapped to their (level, name).
+// POSIX: socket options, the typed ones mapped to their (level, name), and SO_PEERCRED.
 #include "sys/posix.hpp"
 
 namespace socklab::sys {
@@ -48,6 +48,20 @@ result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte>
   auto len = static_cast<socklen_t>(buf.size());
   if (counted(::getsockopt, fd, level, name, buf.data(), &len) != 0) return last_error();
   return static_cast<std::size_t>(len);
+}
+
+result<peer_credentials> peer_credentials_of(int fd) noexcept {
+#ifdef SO_PEERCRED
+  ucred c{};
+  socklen_t len = sizeof c;
+  if (counted(::getsockopt, fd, SOL_SOCKET, SO_PEERCRED, static_cast<void*>(&c), &len) != 0)
+    return last_error();
+  return peer_credentials{static_cast<int>(c.pid), static_cast<unsigned>(c.uid),
+                          static_cast<unsigned>(c.gid)};
+#else
+  (void)fd;
+  return std::error_code(ENOPROTOOPT, std::system_category());
+#endif
 }
 
 }  // namespace socklab::sys

@@ -105,6 +105,7 @@ result<received_message> recvmsg(int fd, family f, std::span<const std::span<std
 
 // Options.
 std::pair<int, int> option_level_name(option opt) noexcept;
+result<peer_credentials> peer_credentials_of(int fd) noexcept;
 std::error_code setsockopt(int fd, int level, int name, std::span<const std::byte> value) noexcept;
 result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte> buf) noexcept;
 

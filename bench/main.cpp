@@ -162,8 +162,14 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (o.serve) {
-    remote::serve_options s{o.bind, o.port,           o.serve_clients, key,
-                            {},     o.max_duration_s, o.max_rate_bps,  o.max_tests};
+    remote::serve_options s{.bind = o.bind,
+                            .port = o.port,
+                            .clients = o.serve_clients,
+                            .key = key,
+                            .allow = {},
+                            .max_duration_s = o.max_duration_s,
+                            .max_rate_bps = o.max_rate_bps,
+                            .max_tests = o.max_tests};
     try {
       if (!o.allow.empty()) s.allow = remote::parse_allow(o.allow);
     } catch (const std::invalid_argument& e) {

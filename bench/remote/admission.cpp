@@ -22,12 +22,16 @@ std::optional<std::array<std::uint8_t, 16>> host_bytes(const address& a) {
   return std::nullopt;
 }
 
+// The mask of byte `i` of a 16-byte address under a prefix of `bits` bits.
+std::uint8_t mask_of(int i, int bits) {
+  const int left = bits - 8 * i;
+  return left >= 8 ? 0xff : left > 0 ? static_cast<std::uint8_t>(0xff << (8 - left)) : 0;
+}
+
 bool prefix_matches(const std::array<std::uint8_t, 16>& host, const std::array<std::uint8_t, 16>& prefix,
                     int bits) {
-  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
-    const auto mask = static_cast<std::uint8_t>(bits >= 8 ? 0xff : 0xff << (8 - bits));
-    if ((host[i] & mask) != (prefix[i] & mask)) return false;
-  }
+  for (int i = 0; i < 16; ++i)
+    if ((host[i] & mask_of(i, bits)) != (prefix[i] & mask_of(i, bits))) return false;
   return true;
 }
 
@@ -57,13 +61,9 @@ cidr parse_one(std::string_view item) {
   for (std::size_t i = 0; i < packed.size(); ++i) c.prefix[offset + i] = static_cast<std::uint8_t>(packed[i]);
   c.bits = bits + (v6 ? 0 : 96);
   // 10.1.2.3/8 is more likely a typo than a range: say so rather than guess.
-  std::array<std::uint8_t, 16> masked{};
-  for (int i = 0, left = c.bits; i < 16; ++i, left -= 8)
-    masked[i] = left >= 8  ? c.prefix[i]
-                : left > 0 ? static_cast<std::uint8_t>(c.prefix[i] & (0xff << (8 - left)))
-                           : 0;
-  if (masked != c.prefix)
-    throw std::invalid_argument("--allow: '" + c.text + "' has host bits set beyond its prefix");
+  for (int i = 0; i < 16; ++i)
+    if ((c.prefix[i] & ~mask_of(i, c.bits)) != 0)
+      throw std::invalid_argument("--allow: '" + c.text + "' has host bits set beyond its prefix");
   return c;
 }
 

@@ -55,6 +55,19 @@ void check(std::error_code ec, const char* operation) {
   if (ec) throw_error(ec, operation);
 }
 
+// Sends every byte of `data` under one wait policy, or throws with the count sent so far (`before`
+// bytes went out in earlier calls of the same operation). Like CPython's sendall, an empty payload
+// still makes one send(), so errors on a dead socket surface.
+void send_everything(int fd, std::span<const std::byte> data, int flags, const sys::wait_policy& w,
+                     const char* operation, std::size_t before) {
+  std::size_t sent = 0;
+  do {
+    auto r = sys::send(fd, data.subspan(sent), flags, w);
+    if (!r) throw_error(r.error(), operation, before + sent);
+    sent += *r;
+  } while (sent < data.size());
+}
+
 }  // namespace
 
 // ---- lifetime ----
@@ -180,14 +193,7 @@ std::size_t socket::send(std::span<const std::byte> data, int flags) {
 
 void socket::sendall(std::span<const std::byte> data, int flags) {
   // One deadline for the whole call (Python >= 3.5): a slow reader cannot stretch it chunk by chunk.
-  // Like CPython, an empty payload still makes one send(), so errors on a dead socket surface.
-  const auto w = sys::wait_policy::from(timeout_);
-  std::size_t sent = 0;
-  do {
-    auto r = sys::send(fd_, data.subspan(sent), flags, w);
-    if (!r) throw_error(r.error(), "sendall", sent);
-    sent += *r;
-  } while (sent < data.size());
+  send_everything(fd_, data, flags, sys::wait_policy::from(timeout_), "sendall", 0);
 }
 
 std::size_t socket::sendfile(int file, std::uint64_t offset, std::optional<std::size_t> count) {
@@ -220,11 +226,7 @@ std::size_t socket::sendfile(int file, std::uint64_t offset, std::optional<std::
     auto n = sys::read_at(file, std::span(chunk).first(std::min(left(), chunk.size())), offset + sent);
     if (!n) throw_error(n.error(), "sendfile: read", sent);
     if (*n == 0) break;
-    for (std::size_t done = 0; done < *n;) {
-      auto r = sys::send(fd_, std::span(chunk).subspan(done, *n - done), 0, w);
-      if (!r) throw_error(r.error(), "sendfile", sent + done);
-      done += *r;
-    }
+    send_everything(fd_, std::span(chunk).first(*n), 0, w, "sendfile", sent);
     sent += *n;
   }
   if (sent > 0)

@@ -21,7 +21,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <system_error>
+#include <utility>
 
 #include "sys/sys.hpp"
 
@@ -45,6 +48,27 @@ auto counted(Fn fn, Args... args) noexcept {
 }
 
 inline bool would_block(int err) noexcept { return err == EAGAIN || err == EWOULDBLOCK; }
+
+// socklab's flag bits (ai::*, ni::*) as the OS's, through a table of (ours, native) pairs.
+inline int native_flags(int flags, std::span<const std::pair<int, int>> table) noexcept {
+  int native = 0;
+  for (const auto& [ours, theirs] : table)
+    if ((flags & ours) != 0) native |= theirs;
+  return native;
+}
+
+// An error category whose messages come from a C library function (gai_strerror, hstrerror).
+class c_message_category final : public std::error_category {
+ public:
+  constexpr c_message_category(const char* name, const char* (*message)(int)) noexcept
+      : name_(name), message_(message) {}
+  const char* name() const noexcept override { return name_; }
+  std::string message(int code) const override { return message_(code); }
+
+ private:
+  const char* name_;
+  const char* (*message_)(int);
+};
 
 int native_family(family f) noexcept;
 std::optional<family> from_native_family(int f) noexcept;

@@ -8,11 +8,7 @@
 namespace socklab {
 
 const std::error_category& herror_category() noexcept {
-  struct category final : std::error_category {
-    const char* name() const noexcept override { return "resolver"; }
-    std::string message(int code) const override { return ::hstrerror(code); }
-  };
-  static const category instance;
+  static const sys::c_message_category instance("resolver", ::hstrerror);
   return instance;
 }
 
@@ -65,9 +61,7 @@ result<std::pair<std::string, std::string>> getnameinfo(const address& a, int fl
                                           {ni::namereqd, NI_NAMEREQD},
                                           {ni::nofqdn, NI_NOFQDN},
                                           {ni::dgram, NI_DGRAM}};
-  int native = 0;
-  for (const auto& [ours, theirs] : flag_map)
-    if ((flags & ours) != 0) native |= theirs;
+  const int native = native_flags(flags, flag_map);
   const auto n = to_native(a);
   char host[NI_MAXHOST] = {}, serv[NI_MAXSERV] = {};
   const int rc = ::getnameinfo(n.get(), n.length, host, sizeof host, serv, sizeof serv, native);

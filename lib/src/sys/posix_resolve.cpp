@@ -20,8 +20,7 @@ result<std::vector<addrinfo>> getaddrinfo(const std::optional<std::string>& host
                                           {ai::addrconfig, AI_ADDRCONFIG},
                                           {ai::v4mapped, AI_V4MAPPED},
                                           {ai::all, AI_ALL}};
-  for (const auto& [ours, native] : flag_map)
-    if ((flags & ours) != 0) hints.ai_flags |= native;
+  hints.ai_flags = native_flags(flags, flag_map);
   ::addrinfo* list = nullptr;
   const int rc =
       ::getaddrinfo(host ? host->c_str() : nullptr, port.empty() ? nullptr : port.c_str(), &hints, &list);
@@ -56,11 +55,7 @@ result<std::string> gethostname() noexcept {
 namespace socklab {
 
 const std::error_category& gai_category() noexcept {
-  struct category final : std::error_category {
-    const char* name() const noexcept override { return "getaddrinfo"; }
-    std::string message(int code) const override { return ::gai_strerror(code); }
-  };
-  static const category instance;
+  static const sys::c_message_category instance("getaddrinfo", ::gai_strerror);
   return instance;
 }
 

@@ -86,5 +86,24 @@ TEST(Addressing, ADDR_07_TextAndPackedAddressesConvertBothWays) {
   EXPECT_THROW(inet_ntoa(three), socklab::error);                       // Python: OSError
 }
 
+// The host create_server(host, 0, f) bound, or the Python class and errno of what it threw.
+std::string bound_host_or_error(std::string_view host, family f) {
+  try {
+    return host_of(create_server(host, 0, f).getsockname());
+  } catch (const gai_error& e) {
+    return "gaierror " + std::to_string(e.code().value());
+  } catch (const error& e) {
+    return "OSError " + std::to_string(e.code().value());
+  }
+}
+
+TEST(Addressing, ADDR_08_CreateServerResolvesWithinItsFamily) {
+  if (!ipv6_available()) GTEST_SKIP() << "no IPv6 loopback here";
+  observe("inet6_numeric", bound_host_or_error("::1", family::inet6));
+  observe("inet_localhost", bound_host_or_error("localhost", family::inet));
+  observe("inet_with_ipv6_host", bound_host_or_error("::1", family::inet));
+  observe("inet6_with_ipv4_host", bound_host_or_error("127.0.0.1", family::inet6));
+}
+
 }  // namespace
 }  // namespace socklab::conformance

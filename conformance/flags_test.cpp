@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Q. Flags on recv (FLAG-*): MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC, in each timeout mode.
+// Q. Flags on recv and send (FLAG-*): MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC, in each
+// timeout mode.
 #include <array>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "support/fixtures.hpp"
 
@@ -64,6 +66,31 @@ TEST(Flags, FLAG_04_TruncReportsTheDatagramsRealLength) {
   observe("recv_into_filled", std::string(as_text(buf)));
   client.sendto(as_bytes("0123456789"), server.getsockname());
   observe("recv_length", static_cast<int>(server.recv(4, msg::trunc).size()));
+}
+
+TEST(Flags, FLAG_05_PeekOnADatagramLeavesItWhole) {
+  socket server(family::inet, type::dgram), client(family::inet, type::dgram);
+  server.settimeout(10s);
+  server.bind(ipv4_address::loopback());
+  client.sendto(as_bytes("abcdef"), server.getsockname());
+  observe("peeked", decode(server.recv(3, msg::peek)));
+  auto [data, sender] = server.recvfrom(100);
+  observe("then", decode(data));
+  observe("same_sender",
+          sender && port_of(*sender) == port_of(client.getsockname()));  // client: 0.0.0.0:port
+}
+
+constexpr int send_fill_limit = 10000;  // 64 KiB sends: far past any socket buffer, so the loop ends
+
+TEST(Flags, FLAG_06_DontwaitOnSendNeverWaitsForRoom) {
+  auto [a, b] = socketpair(family::unix_domain, type::stream);
+  a.settimeout(std::nullopt);
+  const std::vector<std::byte> chunk(65536, std::byte{'x'});
+  std::string what = "none";
+  for (int i = 0; i < send_fill_limit && what == "none"; ++i)
+    what = raised([&] { (void)a.send(chunk, msg::dontwait); });
+  observe("raised", what);
+  observe("still_blocking", a.getblocking() && !a.gettimeout());
 }
 
 }  // namespace

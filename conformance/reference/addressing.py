@@ -89,3 +89,22 @@ def dual_stack_listener_sees_mapped_ipv4_clients(t):
             with conn:
                 t.equal(addr[0], "::ffff:127.0.0.1", "the client's address")
                 t.equal(addr[1], client.getsockname()[1], "the client's port")
+
+
+def bound_host_or_error(host, family):
+    """The host create_server((host, 0), family=family) bound, or the class and errno it raised."""
+    try:
+        with socket.create_server((host, 0), family=family) as s:
+            return s.getsockname()[0]
+    except OSError as e:
+        return f"{type(e).__name__} {e.errno}"
+
+
+@scenario("ADDR-08")
+def create_server_resolves_within_its_family(t):
+    if not ipv6_available():
+        t.skip("no IPv6 loopback here")
+    t.observe("inet6_numeric", bound_host_or_error("::1", socket.AF_INET6))
+    t.observe("inet_localhost", bound_host_or_error("localhost", socket.AF_INET))
+    t.observe("inet_with_ipv6_host", bound_host_or_error("::1", socket.AF_INET))
+    t.observe("inet6_with_ipv4_host", bound_host_or_error("127.0.0.1", socket.AF_INET6))

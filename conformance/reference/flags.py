@@ -55,3 +55,31 @@ def trunc_reports_the_datagrams_real_length(t):
         t.observe("recv_into_filled", buf.decode())
         client.sendto(b"0123456789", server.getsockname())
         t.observe("recv_length", len(server.recv(4, socket.MSG_TRUNC)))
+
+
+@scenario("FLAG-05")
+def peek_on_a_datagram_leaves_it_whole(t):
+    with datagram_waiting(b"abcdef") as (server, client):
+        t.observe("peeked", server.recv(3, socket.MSG_PEEK).decode())
+        data, sender = server.recvfrom(100)
+        t.observe("then", data.decode())
+        t.observe("same_sender", sender[1] == client.getsockname()[1])  # the client bound 0.0.0.0:port
+
+
+SEND_FILL_LIMIT = 10_000  # 64 KiB sends: far past any socket buffer, so the loop always ends
+
+
+@scenario("FLAG-06")
+def dontwait_on_send_never_waits_for_room(t):
+    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
+        a.settimeout(None)
+        chunk = b"x" * 65536
+        what = "none"
+        for _ in range(SEND_FILL_LIMIT):
+            try:
+                a.send(chunk, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                what = "BlockingIOError"
+                break
+        t.observe("raised", what)
+        t.observe("still_blocking", a.getblocking() and a.gettimeout() is None)

@@ -30,10 +30,12 @@ socket create_connection(std::string_view host, int port, timeout t,
       failed.push_back(std::current_exception());
     }
   }
-  if (!failed.empty() && all_errors)
-    throw error_group("create_connection(" + std::string(host) + ", " + std::to_string(port) + "): all " +
-                          std::to_string(failed.size()) + " candidates failed",
-                      std::move(failed));
+  if (!failed.empty() && all_errors) {
+    // The message first: the order in which a call's arguments are evaluated is unspecified.
+    auto what = "create_connection(" + std::string(host) + ", " + std::to_string(port) + "): all " +
+                std::to_string(failed.size()) + " candidates failed";
+    throw error_group(what, std::move(failed));
+  }
   if (!failed.empty()) std::rethrow_exception(failed.back());
   // Python: OSError("getaddrinfo returns an empty list") when no candidate was tried.
   throw_error(
@@ -57,6 +59,21 @@ socket create_server(const address& local, const server_options& options) {
   s.bind(local);
   s.listen(options.backlog);
   return s;
+}
+
+socket create_server(std::string_view host, int port, family f, const server_options& options) {
+  if (f != family::inet && f != family::inet6)
+    throw std::invalid_argument("create_server: a host and port need family inet or inet6");
+  address local;
+  try {
+    local = f == family::inet ? address(ipv4_address(host, port)) : address(ipv6_address(host, port));
+  } catch (const gai_error& e) {
+    // Python's create_server re-raises a failed bind's error as a plain OSError with its errno.
+    throw error(e.code(), "create_server: " + e.code().message() +
+                              " (while attempting to bind on address ('" + std::string(host) + "', " +
+                              std::to_string(port) + "))");
+  }
+  return create_server(local, options);
 }
 
 bool has_dualstack_ipv6() {

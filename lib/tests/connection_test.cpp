@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <typeinfo>
+
 #include "socklab/resolve.hpp"
 #include "support.hpp"
 
@@ -102,6 +104,28 @@ TEST(CreateServer, ReusePortAndBacklog) {
   EXPECT_EQ(a.getsockopt(option::reuse_port), 1);
   auto b = create_server(a.getsockname(), options);  // both hold SO_REUSEPORT: allowed
   EXPECT_EQ(b.getsockname(), a.getsockname());
+}
+
+TEST(CreateServer, AHostAndPortAreResolvedWithinTheFamilyGiven) {
+  auto v4 = create_server("localhost", 0);  // family inet by default, as Python's
+  EXPECT_EQ(host_of(v4.getsockname()), "127.0.0.1");
+  EXPECT_EQ(v4.getsockopt(option::acceptconn), 1);
+  try {
+    (void)create_server("::1", 0, family::inet);
+    ADD_FAILURE() << "an IPv6 host for an IPv4 server";
+  } catch (const error& e) {
+    EXPECT_EQ(typeid(e), typeid(error)) << "a plain error (Python: OSError), not gai_error";
+    EXPECT_EQ(e.code().category(), gai_category());
+    EXPECT_NE(std::string(e.what()).find("while attempting to bind on address ('::1', 0)"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW((void)create_server("x", 0, family::unix_domain), std::invalid_argument);
+  if (!ipv6_available()) GTEST_SKIP() << "IPv6 loopback (::1) is not available here";
+  server_options options;
+  options.backlog = 2;
+  auto v6 = create_server("::1", 0, family::inet6, options);
+  EXPECT_EQ(host_of(v6.getsockname()), "::1");
+  EXPECT_EQ(v6.getsockopt(option::ipv6_v6only), 1);
 }
 
 TEST(Socketpair, DefaultsToConnectedUnixStream) {

@@ -33,6 +33,13 @@ struct server_options {
 /// socket (SO_REUSEADDR on POSIX; IPV6_V6ONLY = 1 for IPv6 unless dualstack). Throws
 /// std::invalid_argument for dualstack on a non-IPv6 address or where unsupported, error otherwise.
 socket create_server(const address& local, const server_options& options = {});
+/// Python: create_server((host, port), family=...): the host resolved within `f` as Python's
+/// bind() resolves it ("" is the family's wildcard, "<broadcast>" IPv4's broadcast address, a name
+/// through getaddrinfo). A host with no address of that family throws a plain error carrying the
+/// resolver's code (Python re-raises it as OSError, not gaierror); a family other than inet and
+/// inet6 is std::invalid_argument (bind an AF_UNIX address with the form above).
+socket create_server(std::string_view host, int port, family f = family::inet,
+                     const server_options& options = {});
 
 /// Python: has_dualstack_ipv6().
 bool has_dualstack_ipv6();

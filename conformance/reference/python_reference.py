@@ -29,8 +29,8 @@ from common.results import InputError, json_text, read_json, write_atomically
 from conformance.reference import support
 
 # One module per catalog group, as in the C++ suite; importing one registers its scenarios.
-GROUPS = ("construction", "addressing", "ancillary", "names", "flags", "tcp", "recv", "udp", "timeouts", "errors", "lifecycle", "unix", "raw",
-          "signals")
+GROUPS = ("construction", "addressing", "ancillary", "names", "flags", "makefile", "tcp", "recv", "udp", "timeouts",
+          "errors", "lifecycle", "unix", "raw", "signals")
 for group in GROUPS:
     importlib.import_module(f"conformance.reference.{group}")
 

@@ -21,6 +21,8 @@ const std::error_category& socklab_category() noexcept {
           return "nbytes is larger than the buffer";
         case socklab_errc::not_found:
           return "not found";
+        case socklab_errc::read_after_timeout:
+          return "cannot read from timed out object";
       }
       return "unknown socklab error";
     }
@@ -34,6 +36,7 @@ const std::error_category& socklab_category() noexcept {
         case socklab_errc::nbytes_over_buffer:
           return cond == std::errc::invalid_argument;
         case socklab_errc::not_found:  // Python's OSError with no errno
+        case socklab_errc::read_after_timeout:
           return false;
       }
       return false;
@@ -48,7 +51,8 @@ std::error_code make_error_code(socklab_errc e) noexcept { return {static_cast<i
 void throw_error(std::error_code ec, const std::string& operation, std::optional<std::size_t> bytes_sent) {
   if (ec.category() == gai_category()) throw gai_error(ec, operation);
   if (ec.category() == herror_category()) throw herror(ec, operation);
-  if (ec == socklab_errc::not_found) throw error(ec, operation);  // Python: OSError(message), no errno
+  if (ec == socklab_errc::not_found || ec == socklab_errc::read_after_timeout)
+    throw error(ec, operation);  // Python: OSError(message), no errno
   if (ec.category() == socklab_category() && ec != socklab_errc::timed_out)
     throw std::invalid_argument(operation + ": " + ec.message());  // Python: TypeError / ValueError
   if (ec == std::errc::timed_out) throw timeout_error(ec, operation, bytes_sent);

@@ -16,6 +16,7 @@
 #include "socklab/connection.hpp"
 #include "socklab/framing.hpp"
 #include "socklab/resolve.hpp"
+#include "socklab/socket_file.hpp"
 #include "support.hpp"
 
 namespace socklab {
@@ -124,6 +125,33 @@ INSTANTIATE_TEST_SUITE_P(
                               }},
                       failure{"an_unknown_interface", "OSError (no errno)", true,
                               [] { (void)if_nametoindex("socklab-no-if"); }, of_type<error>()},
+                      failure{"a_file_read_after_a_timeout", "OSError (no errno)", true,
+                              [] {
+                                auto [a, b] = socketpair();
+                                auto f = makefile(std::move(a), "rb");
+                                f.sock().settimeout(1ms);
+                                EXPECT_THROW((void)f.read(1), timeout_error);
+                                (void)f.read(1);
+                              },
+                              [](const std::exception& e) {
+                                const auto* os = dynamic_cast<const error*>(&e);
+                                return os != nullptr && os->code() == socklab_errc::read_after_timeout;
+                              }},
+                      failure{"create_server_with_a_host_of_another_family", "OSError", true,
+                              [] { (void)create_server("::1", 0, family::inet); },
+                              [](const std::exception& e) { return typeid(e) == typeid(error); }},
+                      failure{"makefile_with_a_bad_mode", "ValueError", false,
+                              [] {
+                                auto [a, b] = socketpair();
+                                socket_file(std::move(a), "rx");
+                              },
+                              of_type<std::invalid_argument>()},
+                      failure{"a_write_to_a_read_only_file", "io.UnsupportedOperation (a ValueError)", false,
+                              [] {
+                                auto [a, b] = socketpair();
+                                makefile(std::move(a), "rb").write(as_bytes("x"));
+                              },
+                              of_type<std::invalid_argument>()},
                       failure{"port_out_of_range", "OverflowError", false,
                               [] { ipv4_address("127.0.0.1", 70000); }, of_type<std::out_of_range>()},
                       failure{"negative_recv_size", "ValueError", false,

@@ -23,7 +23,14 @@ namespace socklab {
 /// std::invalid_argument; they compare equal to std::errc::address_family_not_supported and
 /// std::errc::invalid_argument.
 const std::error_category& socklab_category() noexcept;
-enum class socklab_errc { timed_out = 1, family_mismatch, negative_size, nbytes_over_buffer, not_found };
+enum class socklab_errc {
+  timed_out = 1,
+  family_mismatch,
+  negative_size,
+  nbytes_over_buffer,
+  not_found,
+  read_after_timeout,  // socket_file: a read after one timed out (Python's OSError without an errno)
+};
 std::error_code make_error_code(socklab_errc e) noexcept;
 
 /// Category for getaddrinfo() EAI_* codes; message() comes from gai_strerror().

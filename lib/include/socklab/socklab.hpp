@@ -12,5 +12,6 @@
 #include "socklab/resolve.hpp"
 #include "socklab/result.hpp"
 #include "socklab/socket.hpp"
+#include "socklab/socket_file.hpp"
 #include "socklab/version.hpp"
 #include "socklab/vocabulary.hpp"

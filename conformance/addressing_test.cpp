@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 // B. Addressing and bind (ADDR-*).
+#include <cstring>
+#include <vector>
+
 #include "support/fixtures.hpp"
 
 namespace socklab::conformance {
@@ -103,6 +106,21 @@ TEST(Addressing, ADDR_08_CreateServerResolvesWithinItsFamily) {
   observe("inet_localhost", bound_host_or_error("localhost", family::inet));
   observe("inet_with_ipv6_host", bound_host_or_error("::1", family::inet));
   observe("inet6_with_ipv4_host", bound_host_or_error("127.0.0.1", family::inet6));
+}
+
+template <class T>
+bool in_memory_is(T value, std::vector<unsigned char> bytes) {
+  return bytes.size() == sizeof(T) && std::memcmp(&value, bytes.data(), sizeof(T)) == 0;
+}
+
+TEST(Addressing, ADDR_09_NetworkByteOrder) {
+  observe("htons_0x1234", to_network_order(std::uint16_t{0x1234}));
+  observe("htonl_0x12345678", to_network_order(std::uint32_t{0x12345678}));
+  observe("round_trip", from_network_order(to_network_order(std::uint16_t{0xBEEF})) == 0xBEEF &&
+                            from_network_order(to_network_order(std::uint32_t{0xDEADBEEF})) == 0xDEADBEEF);
+  observe("in_memory_big_endian",
+          in_memory_is(to_network_order(std::uint16_t{0x1234}), {0x12, 0x34}) &&
+              in_memory_is(to_network_order(std::uint32_t{0x12345678}), {0x12, 0x34, 0x56, 0x78}));
 }
 
 }  // namespace

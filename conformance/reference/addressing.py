@@ -3,6 +3,7 @@
 
 import errno
 import socket
+import struct
 
 from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, listener, scenario
 
@@ -108,3 +109,14 @@ def create_server_resolves_within_its_family(t):
     t.observe("inet_localhost", bound_host_or_error("localhost", socket.AF_INET))
     t.observe("inet_with_ipv6_host", bound_host_or_error("::1", socket.AF_INET))
     t.observe("inet6_with_ipv4_host", bound_host_or_error("127.0.0.1", socket.AF_INET6))
+
+
+@scenario("ADDR-09")
+def network_byte_order(t):
+    t.observe("htons_0x1234", socket.htons(0x1234))
+    t.observe("htonl_0x12345678", socket.htonl(0x12345678))
+    t.observe("round_trip", socket.ntohs(socket.htons(0xBEEF)) == 0xBEEF
+              and socket.ntohl(socket.htonl(0xDEADBEEF)) == 0xDEADBEEF)
+    # In memory, a value in network order is its big-endian bytes.
+    t.observe("in_memory_big_endian", struct.pack("=H", socket.htons(0x1234)) == b"\x12\x34"
+              and struct.pack("=I", socket.htonl(0x12345678)) == b"\x12\x34\x56\x78")

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "socklab/address.hpp"
+#include "socklab/byte_order.hpp"
 #include "socklab/connection.hpp"
 #include "socklab/counters.hpp"
 #include "socklab/descriptors.hpp"

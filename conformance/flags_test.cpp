@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "support/fixtures.hpp"
+#include "support/socket_kinds.hpp"
 
 namespace socklab::conformance {
 namespace {
@@ -28,29 +29,29 @@ std::string raised(F&& call) {
   return "none";
 }
 
-TEST(Flags, FLAG_01_PeekLeavesTheDataForTheNextRecv) {
-  auto [a, b] = socketpair(family::unix_domain, type::stream);
-  b.settimeout(10s);
+KIND_TEST(PeekOverKinds, FLAG_01_PeekLeavesTheDataForTheNextRecv) {
+  auto [a, b] = pair();
   a.send(as_bytes("hello"));
   observe("peeked", decode(b.recv(3, msg::peek)));
   observe("then", decode(b.recv(10)));
 }
 
-TEST(Flags, FLAG_02_DontwaitNeverBlocksButATimeoutStillWaits) {
-  auto [a, b] = socketpair(family::unix_domain, type::stream);
+KIND_TEST(DontwaitOverKinds, FLAG_02_DontwaitNeverBlocksButATimeoutStillWaits) {
+  auto [a, b] = pair();
   b.settimeout(std::nullopt);
-  observe("blocking_socket", raised([&] { (void)b.recv(10, msg::dontwait); }));
+  observe("blocking_socket", raised([&b = b] { (void)b.recv(10, msg::dontwait); }));
   b.settimeout(200ms);
   std::string what;
-  const double waited = seconds_taken([&] { what = raised([&] { (void)b.recv(10, msg::dontwait); }); });
+  const double waited =
+      seconds_taken([&b = b, &what] { what = raised([&b] { (void)b.recv(10, msg::dontwait); }); });
   observe("timeout_socket", what);
   observe("timeout_waited_s", waited);
   EXPECT_GE(waited, 0.19);  // the timeout, not the flag, decides how long it waits
   EXPECT_LT(waited, 5.0);
 }
 
-TEST(Flags, FLAG_03_WaitallInTimeoutModeReturnsWhatIsThere) {
-  auto [a, b] = socketpair(family::unix_domain, type::stream);
+KIND_TEST(WaitallOverKinds, FLAG_03_WaitallInTimeoutModeReturnsWhatIsThere) {
+  auto [a, b] = pair();
   b.settimeout(200ms);
   a.send(as_bytes("ab"));
   observe("got", decode(b.recv(10, msg::waitall)));
@@ -88,7 +89,7 @@ TEST(Flags, FLAG_06_DontwaitOnSendNeverWaitsForRoom) {
   const std::vector<std::byte> chunk(65536, std::byte{'x'});
   std::string what = "none";
   for (int i = 0; i < send_fill_limit && what == "none"; ++i)
-    what = raised([&] { (void)a.send(chunk, msg::dontwait); });
+    what = raised([&a = a, &chunk] { (void)a.send(chunk, msg::dontwait); });
   observe("raised", what);
   observe("still_blocking", a.getblocking() && !a.gettimeout());
 }

@@ -194,53 +194,99 @@ def baseline_table(base, cur, verdict):
     return header, rows
 
 
+def behaviours_of(cruns):
+    """Every behaviour ID any run has, in first-seen order, with its statement and group, and each
+    run's behaviours by ID."""
+    ids, about = [], {}
+    for run in cruns:
+        for b in run.behaviours:
+            if b["id"] not in about:
+                ids.append(b["id"])
+                about[b["id"]] = (b.get("statement", ""), b.get("group", ""))
+    return ids, about, [{b["id"]: b for b in run.behaviours} for run in cruns]
+
+
+def instances_summary(b):
+    """For a behaviour over socket kinds: '24 kinds: 22 pass, 2 FAIL (udp6, unix_dgram)'; else ''."""
+    instances = b.get("instances") or []
+    if not instances:
+        return ""
+    by_status = {}
+    for i in instances:
+        by_status.setdefault(i.get("status"), []).append(str(i.get("kind")))
+    parts = [f"{len(k)} {s.upper() if s == 'fail' else s}" + ("" if s == "pass" else f" ({', '.join(k)})")
+             for s in ("pass", "fail", "skip") if (k := by_status.get(s))]
+    return f"{len(instances)} kinds: " + ", ".join(parts)
+
+
+def behaviour_cell(b):
+    """A run's cell for one behaviour: status, its kinds' outcome, the observed values."""
+    if b is None:
+        return "absent"
+    text = b["status"].upper() if b["status"] == "fail" else b["status"]
+    if summary := instances_summary(b):
+        text += f" [{summary}]"
+    if b.get("observed"):
+        text += f" ({format_observed(b['observed'])})"
+    return text
+
+
 def conformance_table(cruns, labels, only_differences):
     """Behaviour rows with each run's status and observed values; with only_differences, just the
     behaviours that did not pass everywhere."""
-    ids, statements = [], {}
-    for run in cruns:
-        for b in run.behaviours:
-            if b["id"] not in statements:
-                ids.append(b["id"])
-                statements[b["id"]] = b.get("statement", "")
-    by = [{b["id"]: b for b in run.behaviours} for run in cruns]
+    ids, about, by = behaviours_of(cruns)
     header = ["behaviour", "statement"] + labels
     rows = []
     for bid in ids:
-        cells = []
-        for m in by:
-            b = m.get(bid)
-            if b is None:
-                cells.append("absent")
-                continue
-            text = b["status"].upper() if b["status"] == "fail" else b["status"]
-            if b.get("observed"):
-                text += f" ({format_observed(b['observed'])})"
-            cells.append(text)
         if only_differences and all(m.get(bid, {}).get("status") == "pass" for m in by):
             continue
-        rows.append([bid, statements[bid]] + cells)
+        rows.append([bid, about[bid][0]] + [behaviour_cell(m.get(bid)) for m in by])
     return header, rows
 
 
 CONFORMANCE_FILTERS = ("fail", "skip", "not-applicable", "absent")
 
 
+def _instances_html(b, text):
+    """A cell that opens to one row per kind: its status and observed values."""
+    def status_cell(status):
+        return f"<td{_status_class('FAIL' if status == 'fail' else status)}>{html.escape(str(status))}</td>"
+
+    rows = "".join(f"<tr><td>{html.escape(str(i.get('kind')))}</td>{status_cell(i.get('status'))}"
+                   f"<td>{html.escape(format_observed(i.get('observed') or {}) or i.get('message', ''))}</td></tr>"
+                   for i in b["instances"])
+    return (f"<details><summary>{html.escape(text)}</summary><table class=\"kinds\"><thead><tr><th>kind</th>"
+            f"<th>status</th><th>observed</th></tr></thead><tbody>{rows}</tbody></table></details>")
+
+
 def conformance_matrix_html(cruns, labels):
-    """Every behaviour × run as an HTML table with the full observed values; radio buttons show only
-    the rows with a given status (CSS only: works offline, without scripts)."""
-    header, rows = conformance_table(cruns, labels, only_differences=False)
-    counts = {f: sum(any(cell.lower().startswith(f) for cell in row[2:]) for row in rows) for f in CONFORMANCE_FILTERS}
+    """Every behaviour × run as an HTML table, behaviours under their group's heading, with the full
+    observed values; a behaviour over socket kinds opens to one row per kind. Radio buttons show
+    only the rows with a given status (CSS only: works offline, without scripts)."""
+    ids, about, by = behaviours_of(cruns)
+    texts = {bid: [behaviour_cell(m.get(bid)) for m in by] for bid in ids}
+    counts = {f: sum(any(t.lower().startswith(f) for t in texts[bid]) for bid in ids) for f in CONFORMANCE_FILTERS}
     controls = ['<input type="radio" name="show" id="show-all" checked><label for="show-all">all '
-                f"({len(rows)})</label>"]
+                f"({len(ids)})</label>"]
     controls += [f'<input type="radio" name="show" id="show-{f}"><label for="show-{f}">{f} ({counts[f]})</label>'
                  for f in CONFORMANCE_FILTERS]
-    body = []
-    for row in rows:
-        classes = " ".join(f"has-{f}" for f in CONFORMANCE_FILTERS if any(c.lower().startswith(f) for c in row[2:]))
-        cells = "".join(f"<td{_status_class(x)}>{html.escape(str(x))}</td>" for x in row)
-        body.append(f'<tr class="{classes}">{cells}</tr>' if classes else f"<tr>{cells}</tr>")
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body, group = [], None
+    for bid in ids:
+        if about[bid][1] != group:
+            group = about[bid][1]
+            members = [x for x in ids if about[x][1] == group]
+            instances = max((sum(len(m.get(x, {}).get("instances") or []) for x in members) for m in by), default=0)
+            body.append(f'<tr class="group"><th colspan="{2 + len(by)}">{html.escape(group or "(no group)")}: '
+                        f"{len(members)} behaviours" + (f", {instances} instances over socket kinds" if instances else "")
+                        + "</th></tr>")
+        classes = " ".join(f"has-{f}" for f in CONFORMANCE_FILTERS if any(t.lower().startswith(f) for t in texts[bid]))
+        cells = [f"<td>{html.escape(bid)}</td>", f"<td>{html.escape(about[bid][0])}</td>"]
+        for m, text in zip(by, texts[bid]):
+            b = m.get(bid)
+            inner = _instances_html(b, text) if b and b.get("instances") else html.escape(text)
+            cells.append(f"<td{_status_class(text)}>{inner}</td>")
+        body.append(f'<tr class="{classes}">{"".join(cells)}</tr>' if classes else f"<tr>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in ["behaviour", "statement"] + labels)
     return (f'<div class="matrix">{"".join(controls)}<div class="wide"><table><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div></div>')
 
@@ -333,7 +379,8 @@ div.wide { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 div.matrix input { margin-left: 1em; }
-""" + "".join(f"#show-{f}:checked ~ div.wide tbody tr:not(.has-{f}) {{ display: none; }}\n"
+table.kinds { margin: 0.3em 0; font-size: 1em; } tr.group th { background: #e3e8f0; }
+""" + "".join(f"#show-{f}:checked ~ div.wide > table > tbody > tr:not(.has-{f}):not(.group) {{ display: none; }}\n"
               for f in CONFORMANCE_FILTERS) + """
 th { background: #f0f0f0; }
 td.pass { background: #e8f5e9; } td.fail { background: #ffcdd2; font-weight: bold; } td.skip { background: #fff9c4; }

@@ -8,7 +8,8 @@
 usage: differential.py REFERENCE.json SOCKLAB.json [--catalog FILE] [--markdown FILE] [--json FILE]
 
 Compared: each behaviour's status, and every observed value both sides recorded except those the
-catalog marks as `measured` (timings, ports, fill levels: shown, never compared).
+catalog marks as `measured` (timings, ports, fill levels: shown, never compared); a behaviour over
+socket kinds instance by instance (the same kinds on both sides, each with its status and values).
 Exit status: 0 when nothing differs without a documented reason, 1 when something does, 2 on bad
 input."""
 
@@ -21,6 +22,30 @@ CATALOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 from common.results import InputError, json_text, load_conformance, read_json, write_atomically
+
+
+def observed_differences(x, y, measured):
+    """Each value both sides observed that differs, except measurements."""
+    return [f"{key}: {json.dumps(x[key])} vs {json.dumps(y[key])}"
+            for key in sorted(set(x) & set(y) - measured) if x[key] != y[key]]
+
+
+def compare_instances(reference, subject, measured):
+    """A behaviour over kinds, kind by kind: each instance's status and observed values."""
+    ref, sub = {i["kind"]: i for i in reference}, {i["kind"]: i for i in subject}
+    kinds = [i["kind"] for i in reference] + [i["kind"] for i in subject if i["kind"] not in ref]
+    rows = []
+    for kind in kinds:
+        a, b = ref.get(kind), sub.get(kind)
+        if a is None or b is None:
+            differences = [f"no instance in the {'reference' if a is None else 'socklab'} report"]
+        elif a["status"] != b["status"]:
+            differences = [f"status {a['status']} vs {b['status']}"]
+        else:
+            differences = observed_differences(a.get("observed", {}), b.get("observed", {}), measured)
+        rows.append({"kind": kind, "reference": a and a["status"], "subject": b and b["status"],
+                     "differences": differences})
+    return rows
 
 
 def compare(catalog, reference, subject):
@@ -45,10 +70,11 @@ def compare(catalog, reference, subject):
         elif a["status"] != b["status"]:
             differences.append(f"status {a['status']} vs {b['status']}")
         measured = set(entry.get("measured", []))
-        for key in sorted(set(row["reference_observed"]) & set(row["subject_observed"]) - measured):
-            x, y = row["reference_observed"][key], row["subject_observed"][key]
-            if x != y:
-                differences.append(f"{key}: {json.dumps(x)} vs {json.dumps(y)}")
+        if a is not None and b is not None and ("instances" in a or "instances" in b):
+            row["instances"] = compare_instances(a.get("instances", []), b.get("instances", []), measured)
+            differences += [f"{i['kind']}: {d}" for i in row["instances"] for d in i["differences"]]
+        else:
+            differences += observed_differences(row["reference_observed"], row["subject_observed"], measured)
         if not differences:
             row["verdict"] = "same"
         elif entry.get("python_deviation"):
@@ -75,6 +101,9 @@ def markdown(rows, catalog, reference, subject):
     for r in rows:
         m = measured.get(r["id"], set())
         verdict = r["verdict"] if r["verdict"] == "same" else f"**{r['verdict']}**: " + "; ".join(r["differences"])
+        if "instances" in r:
+            same = sum(not i["differences"] for i in r["instances"])
+            verdict += f" ({len(r['instances'])} kinds, {same} the same)"
         lines.append(f"| {r['id']} | {r['reference'] or '—'} | {values(r['reference_observed'], m)} | "
                      f"{r['subject'] or '—'} | {values(r['subject_observed'], m)} | {verdict} |")
     notes = [r for r in rows if r["verdict"] == "deviation"]

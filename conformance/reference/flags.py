@@ -4,6 +4,7 @@
 import socket
 import time
 
+from conformance.reference.kinds import pair_of
 from conformance.reference.support import datagram_waiting, scenario, socketpair
 
 
@@ -19,18 +20,17 @@ def raised(call):
     return "none"
 
 
-@scenario("FLAG-01")
-def peek_leaves_the_data_for_the_next_recv(t):
-    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
-        b.settimeout(10)
+@scenario("FLAG-01", over_kinds=True)
+def peek_leaves_the_data_for_the_next_recv(t, kind):
+    with pair_of(kind) as (a, b):
         a.send(b"hello")
         t.observe("peeked", b.recv(3, socket.MSG_PEEK).decode())
         t.observe("then", b.recv(10).decode())
 
 
-@scenario("FLAG-02")
-def dontwait_never_blocks_but_a_timeout_still_waits(t):
-    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
+@scenario("FLAG-02", over_kinds=True)
+def dontwait_never_blocks_but_a_timeout_still_waits(t, kind):
+    with pair_of(kind) as (a, b):
         b.settimeout(None)
         t.observe("blocking_socket", raised(lambda: b.recv(10, socket.MSG_DONTWAIT)))
         b.settimeout(0.2)
@@ -39,9 +39,9 @@ def dontwait_never_blocks_but_a_timeout_still_waits(t):
         t.observe("timeout_waited_s", time.monotonic() - start)
 
 
-@scenario("FLAG-03")
-def waitall_in_timeout_mode_returns_what_is_there(t):
-    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
+@scenario("FLAG-03", over_kinds=True)
+def waitall_in_timeout_mode_returns_what_is_there(t, kind):
+    with pair_of(kind) as (a, b):
         b.settimeout(0.2)
         a.send(b"ab")
         t.observe("got", b.recv(10, socket.MSG_WAITALL).decode())

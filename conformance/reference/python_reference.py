@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 from common.results import InputError, json_text, read_json, write_atomically
-from conformance.reference import support
+from conformance.reference import kinds, support
 
 # One module per catalog group, as in the C++ suite; importing one registers its scenarios.
 GROUPS = ("construction", "addressing", "ancillary", "names", "flags", "makefile", "tcp", "recv", "udp", "timeouts",
@@ -88,6 +88,40 @@ def python_applies(entry):
     return entry.get("python_applies", True)
 
 
+def behaviour_observed(tests, over_kinds):
+    """Over kinds, the values every instance that observed them agrees on; else all, merged."""
+    observed, disagreed = {}, set()
+    for x in tests:
+        for k, v in x.get("observed", {}).items():
+            if k in disagreed:
+                continue
+            if k in observed and over_kinds and observed[k] != v:
+                del observed[k]
+                disagreed.add(k)
+            else:
+                observed[k] = v
+    return observed
+
+
+def aggregate(tests):
+    """One behaviour's outcome from its tests, exactly as socklab-conform's report.cpp aggregate()."""
+    statuses = [x["status"] for x in tests]
+    b = {"status": "fail" if "fail" in statuses else "pass" if "pass" in statuses else "skip"}
+    reason = next(((f"{x['kind']}: " if "kind" in x else "") + x["message"]
+                   for x in tests if x["status"] != "pass" and "message" in x), None)
+    if b["status"] != "pass" and reason:
+        b["reason"] = reason
+    instances = [{"kind": x["kind"], "status": x["status"], "duration_ms": x["duration_ms"],
+                  "observed": x.get("observed", {}), **({"message": x["message"]} if "message" in x else {})}
+                 for x in tests if "kind" in x]
+    b["observed"] = behaviour_observed(tests, bool(instances))
+    b["duration_ms"] = round(sum(x["duration_ms"] for x in tests), 3)
+    b["tests"] = tests
+    if instances:
+        b["instances"] = instances
+    return b
+
+
 def build_report(catalog, tests_by_id):
     """The report, aggregated per behaviour exactly as socklab-conform does."""
     summary = {k: 0 for k in ("pass", "fail", "skip", "not-run", "not-applicable")}
@@ -101,17 +135,10 @@ def build_report(catalog, tests_by_id):
         elif not tests:
             b["status"] = "not-run"
         else:
-            statuses = [x["status"] for x in tests]
-            b["status"] = "fail" if "fail" in statuses else "pass" if "pass" in statuses else "skip"
-            reason = next((x["message"] for x in tests if x["status"] != "pass" and "message" in x), None)
-            if b["status"] != "pass" and reason:
-                b["reason"] = reason
-            b["observed"] = {k: v for x in tests for k, v in x.get("observed", {}).items()}
-            b["duration_ms"] = round(sum(x["duration_ms"] for x in tests), 3)
-            b["tests"] = tests
+            b.update(aggregate(tests))
         summary[b["status"]] += 1
         behaviours.append(b)
-    return {"schema": "socklab-conformance-report", "schema_version": 1,
+    return {"schema": "socklab-conformance-report", "schema_version": 2,
             "implementation": "python", "catalog_version": catalog.get("version", 0),
             "context": context(), "summary": summary, "behaviours": behaviours, "unmapped_tests": []}
 
@@ -150,6 +177,36 @@ def context():
     return ctx
 
 
+def over(kind, fn):
+    """The check of one instance: fn(t, kind), skipped where this machine cannot make the kind."""
+
+    def check(t):
+        why = kinds.unavailable_reason(kind)
+        if why:
+            t.skip(why)
+        fn(t, kind)
+
+    return check
+
+
+def instances(catalog):
+    """(behaviour id, test name, check, kind or None) for every scenario, in catalog order (file
+    order within an ID), a scenario over kinds once per kind. InputError when a scenario and its
+    entry disagree on whether the behaviour runs over kinds."""
+    entries = {e["id"]: e for e in catalog["behaviours"]}
+    order = {bid: i for i, bid in enumerate(entries)}
+    runs = []
+    for bid, name, fn in sorted(support.SCENARIOS, key=lambda s: order[s[0]]):
+        over_kinds, entry_kinds = getattr(fn, "over_kinds", False), kinds.kinds_of(catalog, entries[bid])
+        if over_kinds != bool(entry_kinds):
+            raise InputError(f"{bid}: the scenario {name} " + ("runs over kinds, but the catalog entry names none"
+                             if over_kinds else "takes no kind, but the catalog entry names kinds"))
+        if not over_kinds:
+            runs.append((bid, name, fn, None))
+        runs += [(bid, f"{name}/{k.name}", over(k, fn), k) for k in entry_kinds]
+    return runs
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--report", help="write the conformance report JSON here")
@@ -172,17 +229,23 @@ def main(argv=None):
     if stray:
         print(f"python_reference: scenarios for IDs not in {args.catalog}: {', '.join(stray)}", file=sys.stderr)
         return 2
+    try:
+        runs = instances(catalog)
+    except InputError as e:
+        print(f"python_reference: {e}", file=sys.stderr)
+        return 2
     if args.list:
-        for bid, name, _ in support.SCENARIOS:
+        for bid, name, _, _ in runs:
             print(f"{bid}\t{name}")
         return 0
     applicable = {e["id"] for e in catalog["behaviours"] if python_applies(e)}
     tests_by_id = {}
-    order = {e["id"]: i for i, e in enumerate(catalog["behaviours"])}
-    for bid, name, fn in sorted(support.SCENARIOS, key=lambda s: order[s[0]]):  # stable: file order within an ID
+    for bid, name, fn, kind in runs:
         if bid not in applicable or (only and not only.search(bid)):
             continue
         test = run_one(name, fn)
+        if kind is not None:
+            test["kind"] = kind.name
         tests_by_id.setdefault(bid, []).append(test)
         if args.quiet and test["status"] == "pass":
             continue

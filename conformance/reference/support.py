@@ -20,12 +20,15 @@ LOOPBACK_TIMEOUT = 10.0  # bounds every wait that should end in microseconds on 
 SCENARIOS = []  # (behaviour id, test name, function), in registration order
 
 
-def scenario(behaviour_id, variant=None):
-    """Registers `fn(t)` as a check of catalog entry `behaviour_id`."""
+def scenario(behaviour_id, variant=None, over_kinds=False):
+    """Registers `fn(t)` as a check of catalog entry `behaviour_id`; with over_kinds, `fn(t, kind)`
+    runs once per socket kind the catalog gives the entry (conformance/reference/kinds.py)."""
 
     def register(fn):
         name = fn.__name__ + (f"/{variant}" if variant else "")
-        SCENARIOS.append((behaviour_id, name, (lambda t: fn(t, variant)) if variant else fn))
+        check = (lambda t: fn(t, variant)) if variant else fn
+        check.over_kinds = over_kinds
+        SCENARIOS.append((behaviour_id, name, check))
         return fn
 
     return register

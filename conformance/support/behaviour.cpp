@@ -10,6 +10,7 @@ namespace {
 std::mutex observations_mutex;
 std::map<std::string, nlohmann::json> observations;
 std::map<std::string, nlohmann::json> planted;
+std::optional<std::string> instance;
 
 }  // namespace
 
@@ -51,6 +52,17 @@ void plant_observation(const std::string& key, const nlohmann::json& value) {
 std::map<std::string, nlohmann::json> take_observations() {
   std::lock_guard lock(observations_mutex);
   return std::exchange(observations, {});
+}
+
+void record_instance(const std::string& name) {
+  std::lock_guard lock(observations_mutex);
+  ::testing::Test::RecordProperty("instance", name);
+  instance = name;
+}
+
+std::optional<std::string> take_instance() {
+  std::lock_guard lock(observations_mutex);
+  return std::exchange(instance, std::nullopt);
 }
 
 }  // namespace socklab::conformance

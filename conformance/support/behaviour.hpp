@@ -30,4 +30,9 @@ void plant_observation(const std::string& key, const nlohmann::json& value);
 /// What the running test observed so far (the report listener reads and clears it).
 std::map<std::string, nlohmann::json> take_observations();
 
+/// The running test is the instance `name` of its behaviour (a socket kind: see socket_kinds.hpp).
+void record_instance(const std::string& name);
+/// The running test's instance, if it has one (the report listener reads and clears it).
+std::optional<std::string> take_instance();
+
 }  // namespace socklab::conformance

@@ -22,6 +22,9 @@ catalog load_catalog(const std::string& path);
 
 /// The catalog this binary was built with, or the one named by --catalog=FILE.
 const catalog& active_catalog();
+/// The catalog this binary was built with (which kinds each test runs over is fixed when the tests
+/// are registered, before main() reads --catalog). Safe to call during static initialisation.
+const catalog& built_in_catalog();
 void set_catalog_path(const std::string& path);
 
 }  // namespace socklab::conformance

@@ -2,6 +2,7 @@
 #include "report.hpp"
 
 #include <iostream>
+#include <set>
 
 #include "behaviour.hpp"
 #include "run_context.hpp"
@@ -27,10 +28,64 @@ std::string message_of(const ::testing::TestResult& r) {
   return {};
 }
 
+// The behaviour's observed values: over kinds, those every instance that observed them agrees on
+// (each instance keeps its own); otherwise every test's, merged.
+nlohmann::json behaviour_observations(const std::vector<nlohmann::json>& tests, bool over_kinds) {
+  nlohmann::json common = nlohmann::json::object();
+  std::set<std::string> disagreed;
+  for (const auto& t : tests) {
+    if (!t.contains("observed")) continue;
+    for (const auto& [key, value] : t["observed"].items()) {
+      if (disagreed.count(key)) continue;
+      if (!common.contains(key) || !over_kinds) {
+        common[key] = value;
+      } else if (common[key] != value) {
+        common.erase(key);
+        disagreed.insert(key);
+      }
+    }
+  }
+  return common;
+}
+
 }  // namespace
+
+nlohmann::json aggregate(const std::vector<nlohmann::json>& tests) {
+  // One failing test fails the behaviour; it passes if any test ran and none failed.
+  int pass = 0, fail = 0;
+  double duration = 0;
+  std::string reason;
+  nlohmann::json instances = nlohmann::json::array();
+  for (const auto& t : tests) {
+    pass += t["status"] == "pass";
+    fail += t["status"] == "fail";
+    duration += t["duration_ms"].get<double>();
+    if (reason.empty() && t["status"] != "pass" && t.contains("message"))
+      reason =
+          (t.contains("kind") ? t["kind"].get<std::string>() + ": " : "") + t["message"].get<std::string>();
+    if (t.contains("kind")) {
+      nlohmann::json instance = {{"kind", t["kind"]},
+                                 {"status", t["status"]},
+                                 {"duration_ms", t["duration_ms"]},
+                                 {"observed", t.value("observed", nlohmann::json::object())}};
+      if (t.contains("message")) instance["message"] = t["message"];
+      instances.push_back(std::move(instance));
+    }
+  }
+  nlohmann::json b = {{"status", fail > 0   ? "fail"
+                                 : pass > 0 ? "pass"
+                                            : "skip"},
+                      {"observed", behaviour_observations(tests, !instances.empty())},
+                      {"duration_ms", duration},
+                      {"tests", tests}};
+  if (b["status"] != "pass" && !reason.empty()) b["reason"] = reason;
+  if (!instances.empty()) b["instances"] = std::move(instances);
+  return b;
+}
 
 void report_writer::OnTestEnd(const ::testing::TestInfo& info) {
   const auto observed = take_observations();
+  const auto instance = take_instance();
   const std::string name = std::string(info.test_suite_name()) + "." + info.name();
   const auto id = behaviour_id(info.name());
   if (!id) {
@@ -41,6 +96,7 @@ void report_writer::OnTestEnd(const ::testing::TestInfo& info) {
   nlohmann::json test = {{"name", name}, {"status", status_of(*r)}, {"duration_ms", r->elapsed_time()}};
   if (auto m = message_of(*r); !m.empty()) test["message"] = m;
   if (!observed.empty()) test["observed"] = observed;
+  if (instance) test["kind"] = *instance;
   tests_by_id_[*id].push_back(std::move(test));
 }
 
@@ -58,23 +114,7 @@ nlohmann::json report_writer::build() const {
     } else if (it == tests_by_id_.end()) {
       b["status"] = "not-run";
     } else {
-      // One failing test fails the behaviour; it passes if any test ran and none failed.
-      int pass = 0, fail = 0;
-      double duration = 0;
-      nlohmann::json observed = nlohmann::json::object();
-      std::string reason;
-      for (const auto& t : it->second) {
-        pass += t["status"] == "pass";
-        fail += t["status"] == "fail";
-        duration += t["duration_ms"].get<double>();
-        if (t.contains("observed")) observed.update(t["observed"]);
-        if (reason.empty() && t["status"] != "pass" && t.contains("message")) reason = t["message"];
-      }
-      b["status"] = fail > 0 ? "fail" : pass > 0 ? "pass" : "skip";
-      if (b["status"] != "pass" && !reason.empty()) b["reason"] = reason;
-      b["observed"] = observed;
-      b["duration_ms"] = duration;
-      b["tests"] = it->second;
+      b.update(aggregate(it->second));
     }
     ++summary[b["status"].get<std::string>()];
     behaviours.push_back(std::move(b));

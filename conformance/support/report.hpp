@@ -30,6 +30,12 @@ class report_writer : public ::testing::EmptyTestEventListener {
   std::vector<std::string> unmapped_;
 };
 
-inline constexpr int report_schema_version = 1;
+/// One behaviour's outcome from its tests: status (a failing test fails it, a passing one and no
+/// failure passes it, else skip), the first reason, the observed values all tests agree on, and,
+/// for a behaviour over kinds, one instance per kind with its own status and values.
+nlohmann::json aggregate(const std::vector<nlohmann::json>& tests);
+
+/// 2: behaviours over socket kinds list their instances; tests name their kind.
+inline constexpr int report_schema_version = 2;
 
 }  // namespace socklab::conformance

@@ -22,9 +22,19 @@ def python(*args, timeout=600):
 
 
 def undeclared_observations(report):
-    """Observed keys a report carries that the catalog entry does not list under 'observes'."""
-    return {(b["id"], k) for b in report["behaviours"] for k in b.get("observed", {})
-            if k not in ENTRIES[b["id"]].get("observes", [])}
+    """Observed keys a report (or one of its instances) carries that the catalog entry does not
+    list under 'observes'."""
+    return {(b["id"], k) for b in report["behaviours"]
+            for observed in [b.get("observed", {})] + [i["observed"] for i in b.get("instances", [])]
+            for k in observed if k not in ENTRIES[b["id"]].get("observes", [])}
+
+
+def catalog_kinds(entry):
+    """The instance names the catalog gives an entry (kind sets expanded, swapped ones after)."""
+    names = []
+    for n in entry.get("kinds", []):
+        names += [k for k in CATALOG["kind_sets"].get(n, [n]) if k not in names]
+    return names + ([k + "_swapped" for k in names] if entry.get("symmetric") else [])
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +61,17 @@ def test_reference_runs_every_behaviour_python_can_express(reports):
             assert b["status"] == "not-applicable" and b["reason"], b["id"]
     assert report["context"]["python_version"] and report["context"]["kernel"]
     assert not undeclared_observations(report)
+
+
+def test_both_sides_run_each_behaviour_over_every_kind_the_catalog_gives_it(reports):
+    over_kinds = [e for e in ENTRIES.values() if e.get("kinds")]
+    assert over_kinds
+    for name in ("python.json", "socklab.json"):
+        behaviours = {b["id"]: b for b in json.loads((reports / name).read_text())["behaviours"]}
+        for entry in over_kinds:
+            b = behaviours[entry["id"]]
+            assert [i["kind"] for i in b["instances"]] == catalog_kinds(entry), (name, entry["id"])
+            assert all(i["status"] in ("pass", "skip") for i in b["instances"]), (name, b["instances"])
 
 
 def test_socklab_and_python_differ_only_where_the_catalog_says_why(reports):
@@ -109,11 +130,17 @@ CONTEXT = {"date": "2026-12-01T00:00:00Z", "os": "Linux", "kernel": "6.1", "arch
 
 
 def report(implementation, rows):
+    """A report of (id, status, observed[, instances]) rows; instances are (kind, status, observed)."""
     statuses = ("pass", "fail", "skip", "not-run", "not-applicable")
-    return {"schema": "socklab-conformance-report", "schema_version": 1, "implementation": implementation,
+    behaviours = []
+    for i, s, o, *instances in rows:
+        b = {"id": i, "group": ENTRIES[i]["group"], "statement": ENTRIES[i]["statement"], "status": s, "observed": o}
+        if instances:
+            b["instances"] = [{"kind": k, "status": ks, "duration_ms": 1, "observed": ko} for k, ks, ko in instances[0]]
+        behaviours.append(b)
+    return {"schema": "socklab-conformance-report", "schema_version": 2, "implementation": implementation,
             "context": CONTEXT, "summary": {s: sum(r[1] == s for r in rows) for s in statuses},
-            "behaviours": [{"id": i, "group": ENTRIES[i]["group"], "statement": ENTRIES[i]["statement"], "status": s,
-                            "observed": o} for i, s, o in rows]}
+            "behaviours": behaviours}
 
 
 @pytest.fixture
@@ -156,6 +183,31 @@ def test_missing_and_not_run_behaviours(compare):
     rc, rows = compare([("CON-01", "pass", {}), ("CON-02", "pass", {})], [("CON-01", "not-run", {})])
     assert rc == 1 and rows["CON-01"]["verdict"] == "not-run"
     assert rows["CON-02"]["verdict"] == "DIFFERENT" and "missing from the socklab report" in rows["CON-02"]["differences"]
+
+
+def test_a_behaviour_over_kinds_is_compared_kind_by_kind(compare):
+    same = [("tcp4", "pass", {"peeked": "hel"}), ("udp4", "pass", {"peeked": "hel"})]
+    rc, rows = compare([("FLAG-01", "pass", {"peeked": "hel"}, same)], [("FLAG-01", "pass", {"peeked": "hel"}, same)])
+    assert rc == 0 and rows["FLAG-01"]["verdict"] == "same"
+    assert [i["kind"] for i in rows["FLAG-01"]["instances"]] == ["tcp4", "udp4"]
+    # One kind's value differs while the behaviour's common values agree: still DIFFERENT, naming the kind.
+    planted = [same[0], ("udp4", "pass", {"peeked": "he"})]
+    rc, rows = compare([("FLAG-01", "pass", {"peeked": "hel"}, same)], [("FLAG-01", "pass", {}, planted)])
+    assert rc == 1 and rows["FLAG-01"]["differences"] == ['udp4: peeked: "hel" vs "he"']
+    # A kind that one side did not run, and one whose status differs.
+    rc, rows = compare([("FLAG-01", "pass", {}, same)], [("FLAG-01", "fail", {}, [("udp4", "fail", {})])])
+    assert rc == 1 and rows["FLAG-01"]["differences"] == [
+        "status pass vs fail", "tcp4: no instance in the socklab report", "udp4: status pass vs fail"]
+
+
+def test_the_reference_refuses_a_scenario_that_disagrees_with_the_catalog_on_kinds(tmp_path):
+    changed = json.loads(json.dumps(CATALOG))
+    over_kinds = next(e for e in changed["behaviours"] if e.get("kinds"))
+    del over_kinds["kinds"]
+    (tmp_path / "catalog.json").write_text(json.dumps(changed))
+    r = python(REFERENCE, "--catalog", tmp_path / "catalog.json", "--list")
+    assert r.returncode == 2 and f"{over_kinds['id']}: the scenario" in r.stderr
+    assert "runs over kinds, but the catalog entry names none" in r.stderr and len(r.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("content, message", [

@@ -11,7 +11,7 @@ SCHEMA = json.loads((HERE.parents[1] / "schemas" / "conformance.schema.json").re
 CATALOG = json.loads((HERE.parent / "catalog.json").read_text())
 
 # A quick subset that still shows every status: passes, an observation, a capability skip is possible.
-FILTER = "Construction.*:Backlog.TCP_BACKLOG_03*:Udp.*"
+FILTER = "Construction.*:Backlog.TCP_BACKLOG_03*:Udp.*:Kinds/PeekOverKinds.*:Kinds/RecvAfterReset.*"
 
 
 def run(conform, *args):
@@ -51,6 +51,21 @@ def test_observed_values_are_recorded(report):
     observed = {b["id"]: b.get("observed", {}) for b in report["behaviours"]}["TCP-BACKLOG-03"]
     assert set(observed) == {f"accept_queue_capacity[backlog={n}]" for n in (0, 1, 4, 16)}
     assert all(isinstance(v, int) and v >= 1 for v in observed.values())
+
+
+def catalog_entry_kinds(bid):
+    return next(e for e in CATALOG["behaviours"] if e["id"] == bid)["kinds"]
+
+
+def test_a_behaviour_over_kinds_lists_an_instance_per_kind(report):
+    b = {b["id"]: b for b in report["behaviours"]}["FLAG-01"]
+    kinds = [k for n in catalog_entry_kinds("FLAG-01") for k in CATALOG["kind_sets"].get(n, [n])]
+    assert [i["kind"] for i in b["instances"]] == kinds + [k + "_swapped" for k in kinds]
+    assert all(i["status"] in ("pass", "skip") for i in b["instances"]) and b["status"] == "pass"
+    # The behaviour keeps what every kind agreed on; each instance keeps its own.
+    assert b["observed"] == {"peeked": "hel", "then": "hello"}
+    assert {i["kind"]: i["observed"] for i in b["instances"]}["udp4"] == {"peeked": "hel", "then": "hello"}
+    assert all(t["name"].endswith("/" + t["kind"]) for t in b["tests"])
 
 
 def test_context_names_the_platform(report):

@@ -143,8 +143,29 @@ def test_the_conformance_matrix_is_an_html_table_filterable_by_status(single):
     assert "<td>BACKLOG-01</td>" in matrix and "pass (backlog=5, accept_queue_capacity=6)" in matrix
     assert '<tr class="has-fail"><td>TCP-SEND-01</td>' in matrix and '<tr class="has-skip"><td>IPV6-01</td>' in matrix
     assert '<label for="show-fail">fail (1)</label>' in matrix and '<label for="show-skip">skip (1)</label>' in matrix
-    assert "#show-fail:checked ~ div.wide tbody tr:not(.has-fail) { display: none; }" in html
+    assert "#show-fail:checked ~ div.wide > table > tbody > tr:not(.has-fail):not(.group) { display: none; }" in html
     assert not (single / "conformance.png").exists()
+
+
+def test_a_behaviour_over_kinds_says_how_each_kind_went_and_opens_to_them(tmp_path):
+    doc = json.loads(CONF.read_text())
+    doc["schema_version"] = 2
+    instance = {"status": "pass", "duration_ms": 0.5, "observed": {"peeked": "hel"}}
+    doc["behaviours"][0].update(status="fail", observed={"peeked": "hel"}, instances=[
+        {**instance, "kind": "tcp4"}, {**instance, "kind": "unix_stream"},
+        {**instance, "kind": "udp6", "status": "fail", "message": "peeked 'h'", "observed": {"peeked": "h"}},
+        {**instance, "kind": "tcp6", "status": "skip", "message": "no IPv6 loopback", "observed": {}}])
+    (tmp_path / "conf.json").write_text(json.dumps(doc))
+    r = run(tmp_path / "conf.json", "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    md = (tmp_path / "out" / "summary.md").read_text()
+    assert "FAIL [4 kinds: 2 pass, 1 FAIL (udp6), 1 skip (tcp6)] (peeked=hel)" in md
+    matrix = (tmp_path / "out" / "index.html").read_text().split('<div class="matrix">')[1].split("</div></div>")[0]
+    assert '<tr class="group"><th colspan="3">g: 4 behaviours, 4 instances over socket kinds</th></tr>' in matrix
+    kinds = matrix.split("<details><summary>FAIL [4 kinds")[1].split("</details>")[0]
+    assert '<tr><td>udp6</td><td class="fail">fail</td><td>peeked=h</td></tr>' in kinds
+    assert '<tr><td>tcp6</td><td class="skip">skip</td><td>no IPv6 loopback</td></tr>' in kinds
+    assert '<tr class="has-fail"><td>CON-01</td>' in matrix
 
 
 def test_the_page_says_what_produced_it_and_links_every_file(tmp_path):

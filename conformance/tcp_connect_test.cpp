@@ -114,6 +114,26 @@ TEST(TcpConnect, TCP_CONN_05_AllErrorsRaisesAGroupOfEveryCandidatesError) {
   }
 }
 
+TEST(TcpConnect, TCP_CONN_06_ASocketCanConnectToItself) {
+  // TCP's simultaneous open: a socket bound to a port and connected to that same address is
+  // connected to itself, and reads what it sends.
+  for (const auto f : {family::inet, family::inet6}) {
+    if (f == family::inet6 && !ipv6_available()) continue;
+    const std::string name = f == family::inet ? "inet" : "inet6";
+    socket s(f, type::stream);
+    s.settimeout(loopback_timeout);
+    s.bind(f == family::inet ? address(ipv4_address::loopback()) : address(ipv6_address::loopback()));
+    s.connect(s.getsockname());
+    const bool itself = s.getpeername() == s.getsockname();
+    observe(name + "_peer_is_itself", itself);
+    EXPECT_TRUE(itself) << name;
+    s.sendall(as_bytes("echo"));
+    const auto reads = decode(s.recv(16));
+    observe(name + "_reads", reads);
+    EXPECT_EQ(reads, "echo") << name;
+  }
+}
+
 TEST(TcpAccept, TCP_ACCEPT_01_ReturnsTheClientAddressAndANewSocket) {
   auto l = listener();
   socket c;

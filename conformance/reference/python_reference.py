@@ -30,7 +30,7 @@ from conformance.reference import kinds, support
 
 # One module per catalog group, as in the C++ suite; importing one registers its scenarios.
 GROUPS = ("construction", "addressing", "ancillary", "names", "flags", "makefile", "tcp", "recv", "udp", "timeouts",
-          "errors", "lifecycle", "unix", "raw", "signals")
+          "errors", "lifecycle", "unix", "raw", "signals", "readiness", "shutdown", "options")
 for group in GROUPS:
     importlib.import_module(f"conformance.reference.{group}")
 

@@ -5,9 +5,11 @@ through, and loopback fixtures (pairs, listeners, free ports, peer threads, a si
 Standard library only: this runs under any CPython 3.8+, Debian's /usr/bin/python3 included."""
 
 import contextlib
+import errno
 import fcntl
 import os
 import random
+import select
 import shutil
 import signal
 import socket
@@ -299,3 +301,34 @@ def eventually_raises(expected, attempts, call):
 
 def open_fds():
     return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+
+POLL_BITS = (("POLLIN", select.POLLIN), ("POLLOUT", select.POLLOUT), ("POLLERR", select.POLLERR),
+             ("POLLHUP", select.POLLHUP), ("POLLRDHUP", select.POLLRDHUP))
+
+
+def poll_events(s):
+    """What poll() reports for `s` now, asked for reading, writing and the peer's half-close, as the
+    names of the bits set, in socklab-conform's order."""
+    p = select.poll()
+    p.register(s, select.POLLIN | select.POLLOUT | select.POLLRDHUP)
+    ready = p.poll(0)
+    mask = ready[0][1] if ready else 0
+    return [name for name, bit in POLL_BITS if mask & bit]
+
+
+def polls_within(s, events, limit=LOOPBACK_TIMEOUT):
+    """Whether poll() reports any of `events` for `s` within `limit` seconds."""
+    p = select.poll()
+    p.register(s, events)
+    ready = p.poll(int(limit * 1000))
+    return bool(ready and ready[0][1] & events)
+
+
+def outcome_of(call, *args):
+    """The class and errno name of what call(*args) raised ("BrokenPipeError EPIPE"), or "none"."""
+    try:
+        call(*args)
+    except OSError as e:
+        return f"{type(e).__name__} {errno.errorcode.get(e.errno, e.errno) if e.errno is not None else None}"
+    return "none"

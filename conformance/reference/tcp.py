@@ -12,7 +12,7 @@ import time
 import zlib
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking,
+from conformance.reference.support import (ipv6_available, LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking,
                      scenario, seconds_taken, socketpair, tcp_pair, temp_dir, unused_port)
 
 
@@ -508,6 +508,21 @@ def all_errors_raises_a_group_of_every_candidates_error(t):
         kinds = {type(e).__name__ for e in group.exceptions}
         t.observe("each", "ConnectionRefusedError" if kinds == {"ConnectionRefusedError"} else f"other: {kinds}")
         t.equal(isinstance(group, OSError), False, "an ExceptionGroup is not an OSError")
+
+
+@scenario("TCP-CONN-06")
+def a_socket_can_connect_to_itself(t):
+    # TCP's simultaneous open: bound to a port and connected to that same address.
+    for family, host, name in ((socket.AF_INET, "127.0.0.1", "inet"), (socket.AF_INET6, "::1", "inet6")):
+        if family == socket.AF_INET6 and not ipv6_available():
+            continue
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(LOOPBACK_TIMEOUT)
+            s.bind((host, 0))
+            s.connect(s.getsockname())
+            t.observe(f"{name}_peer_is_itself", s.getpeername() == s.getsockname())
+            s.sendall(b"echo")
+            t.observe(f"{name}_reads", s.recv(16).decode())
 
 
 @scenario("TCP-SENDFILE-01")

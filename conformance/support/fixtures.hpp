@@ -10,6 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "blocked_calls.hpp"
@@ -64,6 +68,87 @@ inline int tcp_accept_queue_capacity(socket& listener, int attempts, std::vector
   int accepted = 0;
   while (listener.try_accept()) ++accepted;
   return accepted;
+}
+
+/// What poll() reports for `s` now, asked for reading, writing and the peer's half-close, as the
+/// sorted names of the bits set (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP).
+inline std::vector<std::string> poll_events(const socket& s) {
+  pollfd p{s.fileno(), POLLIN | POLLOUT | POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) < 0) throw std::runtime_error("poll failed");
+  std::vector<std::string> names;
+  for (const auto& [bit, name] :
+       {std::pair{POLLIN, "POLLIN"}, std::pair{POLLOUT, "POLLOUT"}, std::pair{POLLERR, "POLLERR"},
+        std::pair{POLLHUP, "POLLHUP"}, std::pair{POLLRDHUP, "POLLRDHUP"}})
+    if ((p.revents & bit) != 0) names.emplace_back(name);
+  return names;
+}
+
+/// Whether poll() reports any of `events` for `s` within `limit` (what a peer did reaches this end
+/// asynchronously, if within microseconds on loopback).
+inline bool polls_within(const socket& s, short events,
+                         std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  pollfd p{s.fileno(), events, 0};
+  return ::poll(&p, 1, static_cast<int>(limit.count())) == 1 && (p.revents & events) != 0;
+}
+
+/// The class Python raises for the error `e` stands for (errors.hpp mirrors its hierarchy).
+inline std::string python_class_of(const error& e) {
+  if (dynamic_cast<const timeout_error*>(&e)) return "TimeoutError";
+  if (dynamic_cast<const blocking_io_error*>(&e)) return "BlockingIOError";
+  if (dynamic_cast<const interrupted_error*>(&e)) return "InterruptedError";
+  if (dynamic_cast<const broken_pipe_error*>(&e)) return "BrokenPipeError";
+  if (dynamic_cast<const connection_reset_error*>(&e)) return "ConnectionResetError";
+  if (dynamic_cast<const connection_refused_error*>(&e)) return "ConnectionRefusedError";
+  if (dynamic_cast<const connection_aborted_error*>(&e)) return "ConnectionAbortedError";
+  if (dynamic_cast<const file_not_found_error*>(&e)) return "FileNotFoundError";
+  if (dynamic_cast<const permission_error*>(&e)) return "PermissionError";
+  if (dynamic_cast<const gai_error*>(&e)) return "gaierror";
+  if (dynamic_cast<const herror*>(&e)) return "herror";
+  return "OSError";
+}
+
+/// An errno's name as Python's errno.errorcode gives it (95 is ENOTSUP there), else its number.
+inline std::string errno_name_of(int value) {
+  static const std::map<int, std::string> names = {{EPERM, "EPERM"},
+                                                   {ENOENT, "ENOENT"},
+                                                   {EINTR, "EINTR"},
+                                                   {EBADF, "EBADF"},
+                                                   {EAGAIN, "EAGAIN"},
+                                                   {EACCES, "EACCES"},
+                                                   {EINVAL, "EINVAL"},
+                                                   {EPIPE, "EPIPE"},
+                                                   {ENOTSOCK, "ENOTSOCK"},
+                                                   {EDESTADDRREQ, "EDESTADDRREQ"},
+                                                   {EMSGSIZE, "EMSGSIZE"},
+                                                   {ENOPROTOOPT, "ENOPROTOOPT"},
+                                                   {EOPNOTSUPP, "ENOTSUP"},
+                                                   {EAFNOSUPPORT, "EAFNOSUPPORT"},
+                                                   {EADDRINUSE, "EADDRINUSE"},
+                                                   {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+                                                   {ECONNABORTED, "ECONNABORTED"},
+                                                   {ECONNRESET, "ECONNRESET"},
+                                                   {EISCONN, "EISCONN"},
+                                                   {ENOTCONN, "ENOTCONN"},
+                                                   {ESHUTDOWN, "ESHUTDOWN"},
+                                                   {ETIMEDOUT, "ETIMEDOUT"},
+                                                   {ECONNREFUSED, "ECONNREFUSED"},
+                                                   {EALREADY, "EALREADY"},
+                                                   {EINPROGRESS, "EINPROGRESS"}};
+  const auto it = names.find(value);
+  return it == names.end() ? std::to_string(value) : it->second;
+}
+
+/// The Python name and errno name of what `call` threw ("BrokenPipeError EPIPE"), or "none".
+template <class F>
+std::string outcome_of(F&& call) {
+  try {
+    call();
+  } catch (const error& e) {
+    std::string errno_name =
+        e.code().category() == socklab_category() ? "None" : errno_name_of(e.code().value());
+    return python_class_of(e) + " " + errno_name;
+  }
+  return "none";
 }
 
 }  // namespace socklab::conformance

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Fixtures only the conformance suite needs: accept-queue probes, eventual failures. The general
-// ones come from lib/tests/: support.hpp (peer threads, loopback pairs, slow readers) and
+// ones come from test_support/: support.hpp (peer threads, loopback pairs, slow readers) and
 // blocked_calls.hpp (the signal storm, waiting until a thread is blocked).
 #pragma once
 

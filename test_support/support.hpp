@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Shared helpers for the library's unit tests: connected pairs and a peer thread whose failure
-// fails the test instead of vanishing (CPython's ThreadableTest, in C++).
+// Shared helpers of every test suite (library, conformance, benchmarks): connected pairs and a
+// peer thread whose failure fails the test instead of vanishing (CPython's ThreadableTest, in C++).
 #pragma once
 
 #include <fcntl.h>

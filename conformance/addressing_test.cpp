@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "support/fixtures.hpp"
+#include "support/socket_kinds.hpp"
 
 namespace socklab::conformance {
 namespace {
@@ -121,6 +122,14 @@ TEST(Addressing, ADDR_09_NetworkByteOrder) {
   observe("in_memory_big_endian",
           in_memory_is(to_network_order(std::uint16_t{0x1234}), {0x12, 0x34}) &&
               in_memory_is(to_network_order(std::uint32_t{0x12345678}), {0x12, 0x34, 0x56, 0x78}));
+}
+
+KIND_TEST(MirroredNames, ADDR_10_TheTwoEndsNamesMirrorEachOther) {
+  auto [a, b] = pair();
+  observe("mine_is_the_peers_peer", a.getsockname() == b.getpeername());
+  observe("the_peers_is_my_peer", b.getsockname() == a.getpeername());
+  EXPECT_EQ(a.getsockname(), b.getpeername());
+  EXPECT_EQ(b.getsockname(), a.getpeername());
 }
 
 }  // namespace

@@ -83,8 +83,8 @@ TEST(Flags, FLAG_05_PeekOnADatagramLeavesItWhole) {
 
 constexpr int send_fill_limit = 10000;  // 64 KiB sends: far past any socket buffer, so the loop ends
 
-TEST(Flags, FLAG_06_DontwaitOnSendNeverWaitsForRoom) {
-  auto [a, b] = socketpair(family::unix_domain, type::stream);
+KIND_TEST(DontwaitSendOverKinds, FLAG_06_DontwaitOnSendNeverWaitsForRoom) {
+  auto [a, b] = pair();
   a.settimeout(std::nullopt);
   const std::vector<std::byte> chunk(65536, std::byte{'x'});
   std::string what = "none";

@@ -3,9 +3,12 @@
 // socket says it is, TCP_NODELAY and SO_KEEPALIVE.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -87,6 +90,57 @@ KIND_TEST(NodelayKeepalive, OPT_04_TcpNodelayAndKeepalive) {
                                                           : "OSError ENOPROTOOPT");
   b.setsockopt(option::keepalive, 1);
   observe("keepalive", b.getsockopt(option::keepalive));
+}
+
+KIND_TEST(RcvLowat, OPT_05_RcvlowatHoldsBackTcpReadinessOnly) {
+  auto [a, b] = pair();
+  b.setsockopt(option::rcvlowat, 10);
+  a.send(as_bytes("12345"));
+  ASSERT_TRUE(queued_within(b, 5));
+  const auto with_5 = poll_events(b);
+  observe("events_with_5_of_10", with_5);
+  const bool tcp = kind().family != family::unix_domain && kind().type == type::stream;
+  EXPECT_EQ(std::find(with_5.begin(), with_5.end(), "POLLIN") == with_5.end(), tcp)
+      << "only TCP's poll honours it";
+  a.send(as_bytes("67890"));
+  ASSERT_TRUE(polls_within(b, POLLIN));
+  observe("events_with_10", poll_events(b));
+  b.settimeout(std::chrono::milliseconds(200));
+  observe("recv", decode(b.recv(100)));
+}
+
+KIND_TEST(QueuedBytes, OPT_06_FionreadCountsWhatWaits) {
+  auto [a, b] = pair();
+  observe("empty", queued_bytes(b));
+  a.send(as_bytes("abc"));
+  a.send(as_bytes("defgh"));
+  if (kind().type == type::stream) {
+    ASSERT_TRUE(queued_within(b, 8));
+  } else {
+    ASSERT_TRUE(polls_within(b, POLLIN));
+  }
+  const int queued = queued_bytes(b);
+  observe("queued", queued);
+  EXPECT_EQ(queued, kind().type == type::dgram ? 3 : 8) << "a datagram socket counts its next datagram";
+}
+
+KIND_TEST(SoError, OPT_07_SoErrorHoldsAResetOnce) {
+  auto [a, b] = pair();
+  observe("fresh", errno_name_of(b.getsockopt(option::error)));
+  b.send(as_bytes("unread"));
+  a.close();
+  ASSERT_TRUE(polls_within(b, POLLERR));
+  const auto after = errno_name_of(b.getsockopt(option::error));
+  observe("after_reset", after);
+  observe("read_again", errno_name_of(b.getsockopt(option::error)));
+  EXPECT_EQ(after, "ECONNRESET");
+}
+
+KIND_TEST(AcceptConn, OPT_08_ConnectedSocketsAreNotListening) {
+  auto [a, b] = pair();
+  observe("first", a.getsockopt(option::acceptconn));
+  observe("second", b.getsockopt(option::acceptconn));
+  EXPECT_EQ(a.getsockopt(option::acceptconn) + b.getsockopt(option::acceptconn), 0);
 }
 
 }  // namespace

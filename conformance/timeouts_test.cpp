@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "support/fixtures.hpp"
+#include "support/socket_kinds.hpp"
 
 namespace socklab::conformance {
 namespace {
@@ -179,6 +180,18 @@ TEST(Timeouts, TMO_10_InternalTimeoutSaysTimedOut) {
     EXPECT_EQ(what.substr(what.size() - 9), "timed out");
   }
   EXPECT_THROW(throw_error(std::error_code(ETIMEDOUT, std::system_category()), "recv"), timeout_error);
+}
+
+KIND_TEST(RecvTimeoutOverKinds, TMO_11_ARecvTimesOutOnEveryKind) {
+  auto [a, b] = pair();
+  b.settimeout(std::chrono::milliseconds(100));
+  std::string what;
+  const double waited = seconds_taken([&b = b, &what] { what = outcome_of([&b] { (void)b.recv(10); }); });
+  observe("raised", what);
+  observe("waited_s", waited);
+  EXPECT_EQ(what, "TimeoutError None");
+  EXPECT_GE(waited, 0.098);
+  EXPECT_LT(waited, 2.1);
 }
 
 }  // namespace

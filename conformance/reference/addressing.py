@@ -5,6 +5,7 @@ import errno
 import socket
 import struct
 
+from conformance.reference.kinds import pair_of
 from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, listener, scenario
 
 
@@ -120,3 +121,10 @@ def network_byte_order(t):
     # In memory, a value in network order is its big-endian bytes.
     t.observe("in_memory_big_endian", struct.pack("=H", socket.htons(0x1234)) == b"\x12\x34"
               and struct.pack("=I", socket.htonl(0x12345678)) == b"\x12\x34\x56\x78")
+
+
+@scenario("ADDR-10", over_kinds=True)
+def the_two_ends_names_mirror_each_other(t, kind):
+    with pair_of(kind) as (a, b):
+        t.observe("mine_is_the_peers_peer", a.getsockname() == b.getpeername())
+        t.observe("the_peers_is_my_peer", b.getsockname() == a.getpeername())

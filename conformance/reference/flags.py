@@ -69,9 +69,9 @@ def peek_on_a_datagram_leaves_it_whole(t):
 SEND_FILL_LIMIT = 10_000  # 64 KiB sends: far past any socket buffer, so the loop always ends
 
 
-@scenario("FLAG-06")
-def dontwait_on_send_never_waits_for_room(t):
-    with socketpair(socket.AF_UNIX, socket.SOCK_STREAM) as (a, b):
+@scenario("FLAG-06", over_kinds=True)
+def dontwait_on_send_never_waits_for_room(t, kind):
+    with pair_of(kind) as (a, b):
         a.settimeout(None)
         chunk = b"x" * 65536
         what = "none"

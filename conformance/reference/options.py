@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """U. Socket options (OPT-*) through CPython's socket module."""
 
+import errno
+import select
 import socket
 import struct
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import outcome_of, scenario
+from conformance.reference.support import outcome_of, poll_events, polls_within, queued_bytes, queued_within, scenario
 
 FAMILIES = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6", socket.AF_UNIX: "AF_UNIX"}
 TYPES = {socket.SOCK_STREAM: "SOCK_STREAM", socket.SOCK_DGRAM: "SOCK_DGRAM", socket.SOCK_SEQPACKET: "SOCK_SEQPACKET"}
@@ -47,3 +49,52 @@ def tcp_nodelay_and_keepalive(t, kind):
         t.observe("nodelay", str(b.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)) if nodelay == "none" else nodelay)
         b.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         t.observe("keepalive", b.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+
+
+def errno_name(value):
+    return errno.errorcode.get(value, str(value))
+
+
+@scenario("OPT-05", over_kinds=True)
+def rcvlowat_holds_back_tcp_readiness_only(t, kind):
+    with pair_of(kind) as (a, b):
+        b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 10)
+        a.send(b"12345")
+        t.require(queued_within(b, 5), "the 5 bytes never arrived")
+        t.observe("events_with_5_of_10", poll_events(b))
+        a.send(b"67890")
+        t.require(polls_within(b, select.POLLIN), "never readable")
+        t.observe("events_with_10", poll_events(b))
+        b.settimeout(0.2)
+        t.observe("recv", b.recv(100).decode())
+
+
+@scenario("OPT-06", over_kinds=True)
+def fionread_counts_what_waits(t, kind):
+    with pair_of(kind) as (a, b):
+        t.observe("empty", queued_bytes(b))
+        a.send(b"abc")
+        a.send(b"defgh")
+        if kind.type == socket.SOCK_STREAM:
+            t.require(queued_within(b, 8), "the 8 bytes never arrived")
+        else:
+            t.require(polls_within(b, select.POLLIN), "never readable")
+        t.observe("queued", queued_bytes(b))
+
+
+@scenario("OPT-07", over_kinds=True)
+def so_error_holds_a_reset_once(t, kind):
+    with pair_of(kind) as (a, b):
+        t.observe("fresh", errno_name(b.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+        b.send(b"unread")
+        a.close()
+        t.require(polls_within(b, select.POLLERR), "the reset never polled POLLERR")
+        t.observe("after_reset", errno_name(b.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+        t.observe("read_again", errno_name(b.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+
+
+@scenario("OPT-08", over_kinds=True)
+def connected_sockets_are_not_listening(t, kind):
+    with pair_of(kind) as (a, b):
+        t.observe("first", a.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+        t.observe("second", b.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))

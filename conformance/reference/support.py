@@ -13,7 +13,9 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import tempfile
+import termios
 import threading
 import time
 
@@ -343,3 +345,19 @@ def fill_accept_queue(server, clients):
         clients.append(c)
         if c.connect_ex(server.getsockname()) != 0:
             break
+
+
+def queued_bytes(s):
+    """FIONREAD: the bytes waiting to be read (a stream's and SEQPACKET's all, a datagram socket's
+    next datagram)."""
+    return struct.unpack("i", fcntl.ioctl(s, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def queued_within(s, n, limit=LOOPBACK_TIMEOUT):
+    """Whether at least `n` bytes are waiting in `s` within `limit` seconds (a bounded poll)."""
+    end = time.monotonic() + limit
+    while queued_bytes(s) < n:
+        if time.monotonic() > end:
+            return False
+        time.sleep(0)
+    return True

@@ -8,8 +8,10 @@ import socket
 import threading
 import time
 
-from conformance.reference.support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking, scenario,
-                     seconds_taken, socketpair, tcp_pair, temp_dir, wait_until_blocked)
+from conformance.reference.kinds import pair_of
+from conformance.reference.support import (LOOPBACK_TIMEOUT, Peer, default_timeout, eventually_raises, listener, nonblocking,
+                                           outcome_of, scenario, seconds_taken, socketpair, tcp_pair, temp_dir,
+                                           wait_until_blocked)
 
 
 @scenario("TMO-01")
@@ -155,3 +157,12 @@ def internal_timeout_says_timed_out(t):
             t.equal(e.errno, None, "errno of the internal timeout")
             t.equal(str(e), "timed out", "message of the internal timeout")
     t.expect(isinstance(OSError(errno.ETIMEDOUT, "kernel"), TimeoutError), "ETIMEDOUT is not a TimeoutError")
+
+
+@scenario("TMO-11", over_kinds=True)
+def a_recv_times_out_on_every_kind(t, kind):
+    with pair_of(kind) as (a, b):
+        b.settimeout(0.1)
+        start = time.monotonic()
+        t.observe("raised", outcome_of(b.recv, 10))
+        t.observe("waited_s", time.monotonic() - start)

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -149,6 +151,26 @@ std::string outcome_of(F&& call) {
     return python_class_of(e) + " " + errno_name;
   }
   return "none";
+}
+
+/// FIONREAD: the bytes waiting to be read (a stream's and SEQPACKET's all, a datagram socket's
+/// next datagram).
+inline int queued_bytes(const socket& s) {
+  int n = 0;
+  if (::ioctl(s.fileno(), FIONREAD, &n) != 0) throw std::runtime_error("ioctl(FIONREAD) failed");
+  return n;
+}
+
+/// Whether at least `n` bytes are waiting in `s` within `limit` (bounded poll of FIONREAD: loopback
+/// TCP may deliver a segment a moment after send() returns).
+inline bool queued_within(const socket& s, int n,
+                          std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (queued_bytes(s) < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
 }
 
 }  // namespace socklab::conformance

@@ -5,11 +5,11 @@ description of the kind (family, type, how it is made)."""
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import shutil
 import socket
 import tempfile
-import threading
 
 from common.errors import InputError
 from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available
@@ -58,13 +58,12 @@ def unavailable_reason(kind):
     return None
 
 
-_abstract_names = iter(range(1 << 62))
-_abstract_lock = threading.Lock()
+_abstract_names = itertools.count()
 
 
 def fresh_abstract_name():
-    with _abstract_lock:
-        return f"\0socklab-kind-py-{os.getpid()}-{next(_abstract_names)}"
+    """A name no other test of this process (or another process) holds: pid and a counter."""
+    return f"\0socklab-kind-py-{os.getpid()}-{next(_abstract_names)}"
 
 
 def through_listener(family, kind_type, where, dual_stack=False):

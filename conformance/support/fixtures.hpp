@@ -135,7 +135,24 @@ inline std::string errno_name_of(int value) {
                                                    {ETIMEDOUT, "ETIMEDOUT"},
                                                    {ECONNREFUSED, "ECONNREFUSED"},
                                                    {EALREADY, "EALREADY"},
-                                                   {EINPROGRESS, "EINPROGRESS"}};
+                                                   {EINPROGRESS, "EINPROGRESS"},
+                                                   {ENETUNREACH, "ENETUNREACH"},
+                                                   {EHOSTUNREACH, "EHOSTUNREACH"},
+                                                   {ENOBUFS, "ENOBUFS"},
+                                                   {EDOM, "EDOM"},
+                                                   {ERANGE, "ERANGE"},
+                                                   {ENOTDIR, "ENOTDIR"},
+                                                   {EEXIST, "EEXIST"},
+                                                   {EFAULT, "EFAULT"},
+                                                   {ENOMEM, "ENOMEM"},
+                                                   {ENODEV, "ENODEV"},
+                                                   {ENXIO, "ENXIO"},
+                                                   {ENFILE, "ENFILE"},
+                                                   {EMFILE, "EMFILE"},
+                                                   {EPROTONOSUPPORT, "EPROTONOSUPPORT"},
+                                                   {EPROTOTYPE, "EPROTOTYPE"},
+                                                   {ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT"},
+                                                   {ENETDOWN, "ENETDOWN"}};
   const auto it = names.find(value);
   return it == names.end() ? std::to_string(value) : it->second;
 }

@@ -157,38 +157,41 @@ std::vector<int> arrivals(std::vector<socket>& receivers, Take take) {
   return got;
 }
 
+// Two IPv4 sockets of type `t` bound to one loopback port with SO_REUSEPORT.
+std::vector<socket> two_on_one_port(type t) {
+  std::vector<socket> two;
+  two.push_back(bound_first(family::inet, t, {.reuse_port = true}));
+  two.push_back(sharing_socket(family::inet, t, {.reuse_port = true}));
+  two[1].bind(two[0].getsockname());
+  return two;
+}
+
+void observe_spread(const std::vector<int>& got, const std::string& total, const std::string& used) {
+  observe(total, got[0] + got[1]);
+  observe(used, (got[0] > 0 ? 1 : 0) + (got[1] > 0 ? 1 : 0));
+  EXPECT_EQ(got[0] + got[1], spread_count);
+  EXPECT_GT(got[0], 0) << "every arrival went to the second socket";
+  EXPECT_GT(got[1], 0) << "every arrival went to the first socket";
+}
+
 TEST(Reuse, REUSE_07_ReusePortSpreadsConnectionsOverTheListeners) {
-  std::vector<socket> listeners;
-  listeners.push_back(bound_first(family::inet, type::stream, {.reuse_port = true}));
-  listeners.push_back(sharing_socket(family::inet, type::stream, {.reuse_port = true}));
-  listeners[1].bind(listeners[0].getsockname());
+  auto listeners = two_on_one_port(type::stream);
   for (auto& l : listeners) l.listen(spread_count);
   std::vector<socket> clients, accepted;
   for (int n = 0; n < spread_count; ++n)
     clients.push_back(create_connection(listeners[0].getsockname(), loopback_timeout));
   const auto got = arrivals(listeners, [&accepted](socket& l) { accepted.push_back(l.accept().conn); });
-  observe("accepted", got[0] + got[1]);
-  observe("listeners_used", (got[0] > 0 ? 1 : 0) + (got[1] > 0 ? 1 : 0));
-  EXPECT_EQ(got[0] + got[1], spread_count);
-  EXPECT_GT(got[0], 0);
-  EXPECT_GT(got[1], 0);
+  observe_spread(got, "accepted", "listeners_used");
 }
 
 TEST(Reuse, REUSE_08_ReusePortSpreadsDatagramsBySender) {
-  std::vector<socket> receivers;
-  receivers.push_back(bound_first(family::inet, type::dgram, {.reuse_port = true}));
-  receivers.push_back(sharing_socket(family::inet, type::dgram, {.reuse_port = true}));
-  receivers[1].bind(receivers[0].getsockname());
+  auto receivers = two_on_one_port(type::dgram);
   for (int n = 0; n < spread_count; ++n) {
     socket sender(family::inet, type::dgram);
     sender.sendto(as_bytes("x"), receivers[0].getsockname());
   }
   const auto got = arrivals(receivers, [](socket& r) { r.recv(16, MSG_DONTWAIT); });
-  observe("received", got[0] + got[1]);
-  observe("receivers_used", (got[0] > 0 ? 1 : 0) + (got[1] > 0 ? 1 : 0));
-  EXPECT_EQ(got[0] + got[1], spread_count);
-  EXPECT_GT(got[0], 0);
-  EXPECT_GT(got[1], 0);
+  observe_spread(got, "received", "receivers_used");
 }
 
 TEST(Reuse, REUSE_09_AClosedConnectionHoldsItsPortUnlessBothSidesShare) {

@@ -40,8 +40,8 @@ def a_dual_stack_wildcard_holds_the_ipv4_port_too(t):
     for v6only in (False, True):
         with v6_socket(v6only) as wildcard, socket.socket() as v4:
             wildcard.bind(("::", 0))
-            got = outcome_of(v4.bind, ("127.0.0.1", wildcard.getsockname()[1]))
-            t.observe("v6only_then_v4" if v6only else "dual_then_v4", got)
+            t.observe("v6only_then_v4" if v6only else "dual_then_v4",
+                      outcome_of(v4.bind, ("127.0.0.1", wildcard.getsockname()[1])))
 
 
 @scenario("DUAL-03")
@@ -49,10 +49,10 @@ def an_ipv4_wildcard_blocks_a_dual_stack_bind_only(t):
     need_ipv6(t)
     with socket.socket() as v4:
         v4.bind(("0.0.0.0", 0))
+        port = v4.getsockname()[1]
         for v6only in (False, True):
             with v6_socket(v6only) as v6:
-                got = outcome_of(v6.bind, ("::", v4.getsockname()[1]))
-                t.observe("v6only_after_v4" if v6only else "dual_after_v4", got)
+                t.observe("v6only_after_v4" if v6only else "dual_after_v4", outcome_of(v6.bind, ("::", port)))
 
 
 @scenario("DUAL-04")

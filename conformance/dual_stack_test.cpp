@@ -9,18 +9,14 @@
 namespace socklab::conformance {
 namespace {
 
-const ipv6_address mapped_loopback("::ffff:127.0.0.1", 0);
+// ::ffff:127.0.0.1, IPv4's loopback seen through IPv6.
+ipv6_address mapped_loopback(int port = 0) { return {"::ffff:127.0.0.1", port}; }
 
 // An AF_INET6 socket of type `t` with IPV6_V6ONLY set to `v6only`.
 socket v6_socket(bool v6only, type t = type::stream) {
   socket s(family::inet6, t);
   s.setsockopt(option::ipv6_v6only, v6only ? 1 : 0);
   return s;
-}
-
-ipv6_address with_port(ipv6_address a, int port) {
-  a.port = static_cast<std::uint16_t>(port);
-  return a;
 }
 
 class DualStack : public ::testing::Test {
@@ -85,7 +81,7 @@ TEST_F(DualStack, DUAL_04_AV6onlyListenerRefusesIpv4Clients) {
 
 TEST_F(DualStack, DUAL_05_ADualStackSocketCanBindAMappedAddress) {
   auto l = v6_socket(false);
-  l.bind(mapped_loopback);
+  l.bind(mapped_loopback());
   l.listen();
   const auto name = std::get<ipv6_address>(l.getsockname());
   auto client = create_connection(ipv4_address::loopback(name.port), loopback_timeout);
@@ -94,14 +90,14 @@ TEST_F(DualStack, DUAL_05_ADualStackSocketCanBindAMappedAddress) {
   observe("bound_host", name.host_string());
   observe("peer_host", std::get<ipv6_address>(peer).host_string());
   auto v6only = v6_socket(true);
-  const auto refused = outcome_of([&] { v6only.bind(mapped_loopback); });
+  const auto refused = outcome_of([&] { v6only.bind(mapped_loopback()); });
   observe("v6only_bind", refused);
   EXPECT_EQ(name.host_string(), "::ffff:127.0.0.1");
   EXPECT_EQ(refused, "OSError EINVAL");
 }
 
 TEST_F(DualStack, DUAL_06_OnlyADualStackSocketReachesAMappedAddress) {
-  const auto discard = with_port(mapped_loopback, unused_port(type::dgram).port);
+  const auto discard = mapped_loopback(unused_port(type::dgram).port);
   auto v6only = v6_socket(true, type::dgram);
   observe("v6only_sendto", outcome_of([&] { v6only.sendto(as_bytes("x"), discard); }));
   observe("v6only_connect", outcome_of([&] { v6only.connect(discard); }));
@@ -109,7 +105,7 @@ TEST_F(DualStack, DUAL_06_OnlyADualStackSocketReachesAMappedAddress) {
   on_v6_loopback.bind(ipv6_address::loopback());
   const auto from_v6 = outcome_of([&] { on_v6_loopback.sendto(as_bytes("x"), discard); });
   socket on_mapped(family::inet6, type::dgram);
-  on_mapped.bind(mapped_loopback);
+  on_mapped.bind(mapped_loopback());
   const auto to_v6 = outcome_of([&] { on_mapped.sendto(as_bytes("x"), ipv6_address::loopback(9)); });
   observe("bound_to_v6_sendto_mapped", from_v6);
   observe("bound_to_mapped_sendto_v6", to_v6);
@@ -121,7 +117,7 @@ TEST_F(DualStack, DUAL_07_AnIpv6ClientReachesAnIpv4ListenerThroughAMappedAddress
   auto l = listener(family::inet);
   socket client(family::inet6, type::stream);
   client.settimeout(loopback_timeout);
-  client.connect(with_port(mapped_loopback, port_of(l.getsockname())));
+  client.connect(mapped_loopback(port_of(l.getsockname())));
   l.settimeout(loopback_timeout);
   const auto [conn, peer] = l.accept();
   observe("listener_sees", std::get<ipv4_address>(peer).host_string());
@@ -134,7 +130,7 @@ TEST_F(DualStack, DUAL_08_UdpOverDualStackSpeaksToIpv4ThroughMappedAddresses) {
   socket v6(family::inet6, type::dgram), v4(family::inet, type::dgram);
   v6.settimeout(loopback_timeout);
   v4.settimeout(loopback_timeout);
-  v6.bind(mapped_loopback);
+  v6.bind(mapped_loopback());
   v4.bind(ipv4_address::loopback());
   v4.sendto(as_bytes("ping"), ipv4_address::loopback(port_of(v6.getsockname())));
   const auto got = v6.recvfrom(16);

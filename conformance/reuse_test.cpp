@@ -21,11 +21,6 @@ struct sharing {
   bool reuse_port = false;
 };
 
-address loopback_of(family f, int port) {
-  if (f == family::inet6) return ipv6_address::loopback(port);
-  return ipv4_address::loopback(port);
-}
-
 socket sharing_socket(family f, type t, sharing how) {
   socket s(f, t);
   if (how.reuse_addr) s.setsockopt(option::reuse_addr, 1);
@@ -36,7 +31,7 @@ socket sharing_socket(family f, type t, sharing how) {
 // A socket of this family and type bound to the loopback (kernel-chosen port) with `how`.
 socket bound_first(family f, type t, sharing how) {
   auto s = sharing_socket(f, t, how);
-  s.bind(loopback_of(f, 0));
+  s.bind(loopback_of(f));
   return s;
 }
 

@@ -107,13 +107,16 @@ inline ipv4_address unused_port(type t = type::stream) {
   return std::get<ipv4_address>(probe.getsockname());
 }
 
+/// The loopback address of IP family `f` (::1 for inet6, else 127.0.0.1) with `port`.
+inline address loopback_of(family f, int port = 0) {
+  if (f == family::inet6) return ipv6_address::loopback(port);
+  return ipv4_address::loopback(port);
+}
+
 /// A listening socket on the loopback address of `f`, kernel-chosen port (never a fixed one).
 inline socket listener(family f = family::inet) {
   socket s(f, type::stream);
-  if (f == family::inet6)
-    s.bind(ipv6_address::loopback());
-  else
-    s.bind(ipv4_address::loopback());
+  s.bind(loopback_of(f));
   s.listen();
   return s;
 }

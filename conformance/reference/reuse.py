@@ -4,9 +4,9 @@
 import select
 import socket
 
+from conformance.reference.kinds import LOOPBACK
 from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, outcome_of, scenario
 
-LOOPBACK = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
 TRANSPORTS = (("tcp4", socket.AF_INET, socket.SOCK_STREAM), ("udp4", socket.AF_INET, socket.SOCK_DGRAM),
               ("tcp6", socket.AF_INET6, socket.SOCK_STREAM), ("udp6", socket.AF_INET6, socket.SOCK_DGRAM))
 SPREAD_COUNT = 32  # all 32 on one socket by chance: 2 in 2**32

@@ -90,17 +90,12 @@ std::pair<socket, socket> connected_datagrams(family f, const address& first, co
   return {std::move(a), std::move(b)};
 }
 
-address loopback_of(family f) {
-  if (f == family::inet6) return ipv6_address::loopback();
-  return ipv4_address::loopback();
-}
-
 std::pair<socket, socket> made(const socket_kind& k) {
   if (k.made_by == "socketpair") return socketpair(family::unix_domain, k.type);
   if (k.made_by == "loopback") {
     if (k.type == type::dgram)
-      return connected_datagrams(k.family, loopback_of(k.family), loopback_of(k.family));
-    return through_listener(k.family, k.type, loopback_of(k.family));
+      return connected_datagrams(k.family, test::loopback_of(k.family), test::loopback_of(k.family));
+    return through_listener(k.family, k.type, test::loopback_of(k.family));
   }
   if (k.made_by == "v4_mapped")
     return through_listener(family::inet6, k.type, ipv6_address("::ffff:127.0.0.1", 0), true);

@@ -70,7 +70,9 @@ def test_every_repetition_is_kept_with_its_round_and_none_failed(result):
 def test_counters_and_costs_are_sane(result):
     runs = {b["run_name"]: b for b in result[0]["benchmarks"]}
     tcp = runs["tcp_stream/socklab/size:4096"]
-    assert tcp["bytes_per_second"] > 1e6 and tcp["family"] == "tcp_stream" and tcp["size"] == 4096
+    # Speed is not asserted (a loaded CI machine ran 1 MB/s here once); the counters must agree with each other.
+    assert tcp["bytes_per_second"] > 0 and tcp["family"] == "tcp_stream" and tcp["size"] == 4096
+    assert tcp["bytes_per_second"] == pytest.approx(tcp["items_per_second"] * 4096, rel=1e-9)
     assert tcp["syscalls_per_op"] == pytest.approx(1.0, abs=0.01)  # one send per message
     udp = runs["udp_stream/raw/size:1472"]
     assert 0.0 <= udp["loss_ratio"] < 1.0 and udp["items_per_second"] > 0 and udp["recv_bytes_per_second"] > 0

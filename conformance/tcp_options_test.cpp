@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <initializer_list>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -66,30 +65,22 @@ TEST(TcpOptions, TCP_INFO_02_AHalfCloseShowsInBothEndsStates) {
   EXPECT_EQ(tcp_state(server), "CLOSE_WAIT");
 }
 
-// What setting `name` to each of `values` does, as "value:outcome" joined by spaces.
-std::string settings(socket& s, int level, int name, std::initializer_list<int> values) {
-  std::string out;
-  for (const int v : values)
-    out += (out.empty() ? "" : " ") + std::to_string(v) + ":" +
-           outcome_of([&] { s.setsockopt(level, name, v); });
-  return out;
-}
-
 TEST(TcpOptions, TCP_OPT_01_KeepaliveTimingsHaveBounds) {
   socket s(family::inet, type::stream);
   for (const auto& [name, opt] : {std::pair{"keepidle", TCP_KEEPIDLE}, std::pair{"keepintvl", TCP_KEEPINTVL},
                                   std::pair{"keepcnt", TCP_KEEPCNT}}) {
     observe(std::string(name) + "_default", s.getsockopt(IPPROTO_TCP, opt));
-    observe(name, settings(s, IPPROTO_TCP, opt, {-1, 0, 1, 127, 128, 32767, 32768}));
+    observe(name, setting_outcomes(s, IPPROTO_TCP, opt, {-1, 0, 1, 127, 128, 32767, 32768}));
   }
-  EXPECT_EQ(settings(s, IPPROTO_TCP, TCP_KEEPCNT, {0, 128}), "0:OSError EINVAL 128:OSError EINVAL");
-  EXPECT_EQ(settings(s, IPPROTO_TCP, TCP_KEEPIDLE, {32767, 32768}), "32767:none 32768:OSError EINVAL");
+  EXPECT_EQ(setting_outcomes(s, IPPROTO_TCP, TCP_KEEPCNT, {0, 128}), "0:OSError EINVAL 128:OSError EINVAL");
+  EXPECT_EQ(setting_outcomes(s, IPPROTO_TCP, TCP_KEEPIDLE, {32767, 32768}),
+            "32767:none 32768:OSError EINVAL");
 }
 
 TEST(TcpOptions, TCP_OPT_02_MaxsegBeforeConnectTakesZeroOrAtLeast88) {
   socket s(family::inet, type::stream);
   observe("default", s.getsockopt(IPPROTO_TCP, TCP_MAXSEG));
-  const auto got = settings(s, IPPROTO_TCP, TCP_MAXSEG, {0, 1, 87, 88, 1460, 65535});
+  const auto got = setting_outcomes(s, IPPROTO_TCP, TCP_MAXSEG, {0, 1, 87, 88, 1460, 65535});
   observe("settings", got);
   EXPECT_EQ(got, "0:none 1:OSError EINVAL 87:OSError EINVAL 88:none 1460:none 65535:OSError EINVAL");
 }
@@ -108,9 +99,9 @@ TEST(TcpOptions, TCP_OPT_03_FlagOptionsReadBackOneForAnyNonZeroValue) {
 TEST(TcpOptions, TCP_OPT_04_SynRetriesAndUserTimeoutHaveBounds) {
   socket s(family::inet, type::stream);
   observe("syncnt_default", s.getsockopt(IPPROTO_TCP, TCP_SYNCNT));
-  observe("syncnt", settings(s, IPPROTO_TCP, TCP_SYNCNT, {0, 1, 127, 128}));
+  observe("syncnt", setting_outcomes(s, IPPROTO_TCP, TCP_SYNCNT, {0, 1, 127, 128}));
   observe("user_timeout_default", s.getsockopt(IPPROTO_TCP, TCP_USER_TIMEOUT));
-  const auto timeouts = settings(s, IPPROTO_TCP, TCP_USER_TIMEOUT, {-1, 0, 1000});
+  const auto timeouts = setting_outcomes(s, IPPROTO_TCP, TCP_USER_TIMEOUT, {-1, 0, 1000});
   observe("user_timeout", timeouts);
   EXPECT_EQ(timeouts, "-1:OSError EINVAL 0:none 1000:none");
 }

@@ -80,7 +80,11 @@ def test_counters_and_costs_are_sane(result):
     assert 0 < pp["p50_us"] <= pp["p90_us"] <= pp["p99_us"] <= pp["p999_us"] <= pp["max_us"]
     assert pp["syscalls_per_op"] == pytest.approx(2.0, abs=0.01) and pp["peer_syscalls_per_op"] == pytest.approx(2.0, abs=0.01)
     assert runs["tcp_connect/raw"]["items_per_second"] > 0
-    assert all(b["cpu_time"] > 0 for b in runs.values())
+    # The kernel accounts a thread's CPU time at scheduler ticks and switches, so one 10 ms repetition
+    # can read 0 (a CI run did); every benchmark's repetitions together must have used some.
+    rows = result[0]["benchmarks"]
+    assert all(b["cpu_time"] >= 0 for b in rows)
+    assert all(sum(b["cpu_time"] for b in rows if b["run_name"] == name) > 0 for name in NAMES)
 
 
 def test_every_benchmark_has_a_summary_with_its_interval(result):

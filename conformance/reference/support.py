@@ -361,3 +361,31 @@ def queued_within(s, n, limit=LOOPBACK_TIMEOUT):
             return False
         time.sleep(0)
     return True
+
+
+def setting_outcomes(s, level, name, values):
+    """What setting option (level, name) of `s` to each of `values` does, as socklab-conform's
+    setting_outcomes() writes it: "value:outcome" joined by spaces."""
+    return " ".join(f"{v}:{outcome_of(s.setsockopt, level, name, v)}" for v in values)
+
+
+def items_of_a_datagram(sender, receiver):
+    """The ancillary items of one datagram `sender` sends to `receiver`."""
+    sender.sendto(b"x", receiver.getsockname())
+    receiver.settimeout(LOOPBACK_TIMEOUT)
+    return receiver.recvmsg(16, 256)[1]
+
+
+def item_names(items):
+    """Ancillary items as "level/type:size", as socklab-conform's item_names() writes them."""
+    return [f"{level}/{kind}:{len(data)}" for level, kind, data in items]
+
+
+def item_data(items, level, kind):
+    """The data of the first item of (level, kind), or empty."""
+    return next((data for lv, k, data in items if (lv, k) == (level, kind)), b"")
+
+
+def int_at(data, offset=0):
+    """The native-endian int at `offset` of an ancillary item's data, or -1 if it is short."""
+    return struct.unpack_from("i", data, offset)[0] if len(data) >= offset + 4 else -1

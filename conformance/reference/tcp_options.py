@@ -3,7 +3,8 @@
 
 import socket
 
-from conformance.reference.support import LOOPBACK_TIMEOUT, listener, outcome_of, scenario, tcp_pair
+from conformance.reference.support import (LOOPBACK_TIMEOUT, listener, outcome_of, scenario, setting_outcomes,
+                                           tcp_pair)
 
 # tcpi_state by the names of Linux's include/net/tcp_states.h; FIN_WAIT1 and FIN_WAIT2 as one (a
 # FIN's ACK may or may not have been processed when the state is read).
@@ -37,24 +38,20 @@ def a_half_close_shows_in_both_ends_states(t):
         t.observe("peer", tcp_state(server))
 
 
-def settings(s, level, name, values):
-    return " ".join(f"{v}:{outcome_of(s.setsockopt, level, name, v)}" for v in values)
-
-
 @scenario("TCP-OPT-01")
 def keepalive_timings_have_bounds(t):
     with socket.socket() as s:
         for name, opt in (("keepidle", socket.TCP_KEEPIDLE), ("keepintvl", socket.TCP_KEEPINTVL),
                           ("keepcnt", socket.TCP_KEEPCNT)):
             t.observe(f"{name}_default", s.getsockopt(socket.IPPROTO_TCP, opt))
-            t.observe(name, settings(s, socket.IPPROTO_TCP, opt, (-1, 0, 1, 127, 128, 32767, 32768)))
+            t.observe(name, setting_outcomes(s, socket.IPPROTO_TCP, opt, (-1, 0, 1, 127, 128, 32767, 32768)))
 
 
 @scenario("TCP-OPT-02")
 def maxseg_before_connect_takes_zero_or_at_least_88(t):
     with socket.socket() as s:
         t.observe("default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
-        t.observe("settings", settings(s, socket.IPPROTO_TCP, socket.TCP_MAXSEG, (0, 1, 87, 88, 1460, 65535)))
+        t.observe("settings", setting_outcomes(s, socket.IPPROTO_TCP, socket.TCP_MAXSEG, (0, 1, 87, 88, 1460, 65535)))
 
 
 @scenario("TCP-OPT-03")
@@ -71,6 +68,6 @@ def flag_options_read_back_one_for_any_non_zero_value(t):
 def syn_retries_and_user_timeout_have_bounds(t):
     with socket.socket() as s:
         t.observe("syncnt_default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT))
-        t.observe("syncnt", settings(s, socket.IPPROTO_TCP, socket.TCP_SYNCNT, (0, 1, 127, 128)))
+        t.observe("syncnt", setting_outcomes(s, socket.IPPROTO_TCP, socket.TCP_SYNCNT, (0, 1, 127, 128)))
         t.observe("user_timeout_default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT))
-        t.observe("user_timeout", settings(s, socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, (-1, 0, 1000)))
+        t.observe("user_timeout", setting_outcomes(s, socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, (-1, 0, 1000)))

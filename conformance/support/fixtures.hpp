@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -104,6 +106,7 @@ inline std::string python_class_of(const error& e) {
   if (dynamic_cast<const connection_aborted_error*>(&e)) return "ConnectionAbortedError";
   if (dynamic_cast<const file_not_found_error*>(&e)) return "FileNotFoundError";
   if (dynamic_cast<const permission_error*>(&e)) return "PermissionError";
+  if (dynamic_cast<const process_lookup_error*>(&e)) return "ProcessLookupError";
   if (dynamic_cast<const gai_error*>(&e)) return "gaierror";
   if (dynamic_cast<const herror*>(&e)) return "herror";
   return "OSError";
@@ -112,6 +115,7 @@ inline std::string python_class_of(const error& e) {
 /// An errno's name as Python's errno.errorcode gives it (95 is ENOTSUP there), else its number.
 inline std::string errno_name_of(int value) {
   static const std::map<int, std::string> names = {{EPERM, "EPERM"},
+                                                   {ESRCH, "ESRCH"},
                                                    {ENOENT, "ENOENT"},
                                                    {EINTR, "EINTR"},
                                                    {EBADF, "EBADF"},
@@ -168,6 +172,46 @@ std::string outcome_of(F&& call) {
     return python_class_of(e) + " " + errno_name;
   }
   return "none";
+}
+
+/// What setting option (level, name) of `s` to each of `values` does, in order, as
+/// "value:outcome" joined by spaces ("0:OSError EINVAL 1:none").
+inline std::string setting_outcomes(socket& s, int level, int name, std::initializer_list<int> values) {
+  std::string out;
+  for (const int v : values)
+    out += (out.empty() ? "" : " ") + std::to_string(v) + ":" +
+           outcome_of([&] { s.setsockopt(level, name, v); });
+  return out;
+}
+
+/// The ancillary items of one datagram that `sender` sends to `receiver` (loopback timeout).
+inline std::vector<control_message> items_of_a_datagram(socket& sender, socket& receiver) {
+  sender.sendto(as_bytes("x"), receiver.getsockname());
+  receiver.settimeout(loopback_timeout);
+  return receiver.recvmsg(16, 256).ancdata;
+}
+
+/// Ancillary items as "level/type:size" (Python's (level, type, data) tuples, compared alike).
+inline std::vector<std::string> item_names(const std::vector<control_message>& items) {
+  std::vector<std::string> names;
+  for (const auto& m : items)
+    names.push_back(std::to_string(m.level) + "/" + std::to_string(m.type) + ":" +
+                    std::to_string(m.data.size()));
+  return names;
+}
+
+/// The data of the first item of (level, type), or empty.
+inline std::vector<std::byte> item_data(const std::vector<control_message>& items, int level, int type) {
+  for (const auto& m : items)
+    if (m.level == level && m.type == type) return m.data;
+  return {};
+}
+
+/// The native-endian int at `offset` of `data` (ancillary items carry C structs), or -1 if short.
+inline int int_at(const std::vector<std::byte>& data, std::size_t offset = 0) {
+  int v = -1;
+  if (data.size() >= offset + sizeof v) std::memcpy(&v, data.data() + offset, sizeof v);
+  return v;
 }
 
 /// FIONREAD: the bytes waiting to be read (a stream's and SEQPACKET's all, a datagram socket's

@@ -81,6 +81,8 @@ void throw_error(std::error_code ec, const std::string& operation, std::optional
       case EACCES:
       case EPERM:
         throw permission_error(ec, operation, bytes_sent);
+      case ESRCH:
+        throw process_lookup_error(ec, operation, bytes_sent);
       default:
         break;
     }

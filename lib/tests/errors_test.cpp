@@ -42,6 +42,7 @@ TEST(Errors, ErrnoMapsToPythonsExceptionClasses) {
   expect_maps_to<file_not_found_error>(ENOENT);
   expect_maps_to<permission_error>(EACCES);
   expect_maps_to<permission_error>(EPERM);
+  expect_maps_to<process_lookup_error>(ESRCH);
 }
 
 TEST(Errors, ConnectionErrorsShareTheirBase) {

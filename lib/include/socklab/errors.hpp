@@ -98,6 +98,10 @@ class file_not_found_error : public error {
 class permission_error : public error {
   using error::error;
 };
+/// Python: ProcessLookupError (ESRCH), e.g. SCM_CREDENTIALS naming a pid no process has.
+class process_lookup_error : public error {
+  using error::error;
+};
 /// Python: socket.gaierror. code() is in gai_category(); EAI_SYSTEM is reported as the errno it wraps.
 class gai_error : public error {
   using error::error;

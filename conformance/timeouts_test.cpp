@@ -2,6 +2,7 @@
 // G. Timeouts (TMO-*). Deadlines are asserted within a generous window: never early, at most
 // 2 s late (CPython's own fuzz), because these machines are shared and noisy.
 #include <fcntl.h>
+#include <sys/socket.h>
 
 #include <atomic>
 
@@ -192,6 +193,17 @@ KIND_TEST(RecvTimeoutOverKinds, TMO_11_ARecvTimesOutOnEveryKind) {
   EXPECT_EQ(what, "TimeoutError None");
   EXPECT_GE(waited, 0.098);
   EXPECT_LT(waited, 2.1);
+}
+
+TEST(Timeouts, TMO_12_TheCallIsTriedBeforeTheWait) {
+  auto [client, server] = tcp_pair();
+  server.setsockopt(SOL_SOCKET, SO_OOBINLINE, 1);
+  server.settimeout(std::chrono::milliseconds(200));
+  std::string outcome;
+  const double waited = seconds_taken([&] { outcome = outcome_of([&] { (void)server.recv(1, msg::oob); }); });
+  observe("outcome", outcome);
+  EXPECT_EQ(outcome, "OSError EINVAL");
+  EXPECT_LT(waited, 0.15) << "raised without waiting for data";
 }
 
 }  // namespace

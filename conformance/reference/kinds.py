@@ -124,6 +124,18 @@ def made(kind):
     raise InputError(f"kind {kind.kind}: unknown way to make it: {kind.made_by!r}")
 
 
+def unconnected_of(kind):
+    """A third socket of `kind`'s family and type, bound (loopback, or a fresh abstract name) but
+    connected to nothing: somewhere else to send to."""
+    s = socket.socket(kind.family, kind.type)
+    try:
+        s.bind(fresh_abstract_name() if kind.family == socket.AF_UNIX else (LOOPBACK[kind.family], 0))
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
 @contextlib.contextmanager
 def pair_of(kind):
     """Two connected sockets of `kind` (swapped if the instance says so), both with the loopback

@@ -166,3 +166,11 @@ def a_recv_times_out_on_every_kind(t, kind):
         start = time.monotonic()
         t.observe("raised", outcome_of(b.recv, 10))
         t.observe("waited_s", time.monotonic() - start)
+
+
+@scenario("TMO-12")
+def the_call_is_tried_before_the_wait(t):
+    with tcp_pair() as (client, server):
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+        server.settimeout(0.2)
+        t.observe("outcome", outcome_of(server.recv, 1, socket.MSG_OOB))

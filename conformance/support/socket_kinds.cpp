@@ -60,12 +60,6 @@ socket_kind kind_from(const nlohmann::json& doc, const std::string& name) {
   throw std::runtime_error("catalog: unknown kind '" + name + "'");
 }
 
-// A name no other test of this process (or another process) holds: pid and a counter.
-std::string fresh_abstract_name() {
-  static std::atomic<int> counter{0};
-  return "socklab-kind-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
 // A connection through a listener of (f, t) bound to `where`: (connecting end, accepted end).
 std::pair<socket, socket> through_listener(family f, type t, const address& where, bool dual_stack = false) {
   socket listener(f, t);
@@ -115,6 +109,20 @@ std::pair<socket, socket> made(const socket_kind& k) {
 }
 
 }  // namespace
+
+std::string fresh_abstract_name() {
+  static std::atomic<int> counter{0};
+  return "socklab-kind-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+socket unconnected_of(const socket_kind& k) {
+  socket s(k.family, k.type);
+  if (k.family == family::unix_domain)
+    s.bind(unix_address::abstract(fresh_abstract_name()));
+  else
+    s.bind(test::loopback_of(k.family));
+  return s;
+}
 
 std::vector<socket_kind> kinds_of(const std::string& id) {
   try {

@@ -42,6 +42,13 @@ std::vector<socket_kind> kinds_of(const std::string& id);
 /// timeout. For a listener-made kind the first is the connecting end, the second the accepted one.
 std::pair<socket, socket> pair_of(const socket_kind& k);
 
+/// An abstract AF_UNIX name no other test of this process (or another process) holds.
+std::string fresh_abstract_name();
+
+/// A third socket of kind `k`'s family and type, bound (loopback, or a fresh abstract name) but
+/// connected to nothing: somewhere else to send to.
+socket unconnected_of(const socket_kind& k);
+
 /// Why this machine cannot make kind `k` (no IPv6 loopback, no dual stack), or empty.
 std::string unavailable_reason(const socket_kind& k);
 

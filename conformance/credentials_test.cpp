@@ -78,7 +78,7 @@ TEST(Credentials, CRED_04_OnlyAPrivilegedProcessSendsOthersCredentials) {
   b.settimeout(loopback_timeout);
   const std::string e = "e";
   const std::array<std::span<const std::byte>, 1> data{as_bytes(e)};
-  const auto send_as = [&](const ucred& c) {
+  const auto send_as = [&a = a, &data](const ucred& c) {
     const std::array<control_message, 1> items{control_message{SOL_SOCKET, SCM_CREDENTIALS, packed(c)}};
     a.sendmsg(data, items);
   };
@@ -99,7 +99,7 @@ TEST(Credentials, CRED_05_TcpHasNoPeerCredentials) {
   ucred c{};
   std::memcpy(&c, raw.data(), sizeof c);
   observe("peercred", std::to_string(c.pid) + " " + std::to_string(c.uid) + " " + std::to_string(c.gid));
-  observe("passcred", outcome_of([&] { server.setsockopt(SOL_SOCKET, SO_PASSCRED, 1); }));
+  observe("passcred", outcome_of([&server = server] { server.setsockopt(SOL_SOCKET, SO_PASSCRED, 1); }));
   EXPECT_EQ(c.pid, 0);
   EXPECT_EQ(c.uid, static_cast<uid_t>(-1));
   EXPECT_EQ(c.gid, static_cast<gid_t>(-1));

@@ -19,6 +19,7 @@ const std::string ten = "0123456789";
 KIND_TEST(BoundariesOverKinds, MSG_01_EveryMessageKindKeepsBoundaries) {
   auto [a, b] = pair();
   std::vector<std::string> received;
+  received.reserve(3);
   for (const char* m : {"one", "two", "three"}) a.send(as_bytes(m));
   for (int i = 0; i < 3; ++i) received.push_back(decode(b.recv(64)));
   observe("received", received);

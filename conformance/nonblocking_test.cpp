@@ -23,7 +23,7 @@ constexpr int fill_attempts = 100000;  // 400 MB of 4 KiB sends: more than any b
 std::string fill(socket& s) {
   const std::vector<std::byte> chunk(4096);
   for (int i = 0; i < fill_attempts; ++i) {
-    const auto outcome = outcome_of([&] { s.send(chunk); });
+    auto outcome = outcome_of([&] { s.send(chunk); });
     if (outcome != "none") return outcome;
   }
   return "none";
@@ -104,7 +104,7 @@ TEST(Nonblocking, NB_05_AUnixConnectNeverWaits) {
 
 // Sets a kernel timeout option (SO_RCVTIMEO, SO_SNDTIMEO) to `ms` milliseconds.
 void set_kernel_timeout(socket& s, int option, int ms) {
-  const timeval tv{0, ms * 1000};
+  const timeval tv{0, static_cast<suseconds_t>(ms) * 1000};
   std::array<std::byte, sizeof tv> raw{};
   std::memcpy(raw.data(), &tv, sizeof tv);
   s.setsockopt(SOL_SOCKET, option, raw);

@@ -75,10 +75,10 @@ KIND_TEST(BothWaysOverKinds, STREAM_05_BothEndsSendAtOnce) {
     s.sendall(as_bytes(data));
     s.shutdown(shut::wr);
   };
-  peer a_sends([&] { send_then_close(a, from_a); });
-  peer b_sends([&] { send_then_close(b, from_b); });
+  peer a_sends([&a = a, &from_a, &send_then_close] { send_then_close(a, from_a); });
+  peer b_sends([&b = b, &from_b, &send_then_close] { send_then_close(b, from_b); });
   std::string a_got;
-  peer a_reads([&] { a_got = recv_all(a); });
+  peer a_reads([&a = a, &a_got] { a_got = recv_all(a); });
   const auto b_got = recv_all(b);
   a_reads.join();
   a_sends.join();

@@ -200,7 +200,8 @@ TEST(Timeouts, TMO_12_TheCallIsTriedBeforeTheWait) {
   server.setsockopt(SOL_SOCKET, SO_OOBINLINE, 1);
   server.settimeout(std::chrono::milliseconds(200));
   std::string outcome;
-  const double waited = seconds_taken([&] { outcome = outcome_of([&] { (void)server.recv(1, msg::oob); }); });
+  const double waited = seconds_taken(
+      [&server = server, &outcome] { outcome = outcome_of([&] { (void)server.recv(1, msg::oob); }); });
   observe("outcome", outcome);
   EXPECT_EQ(outcome, "OSError EINVAL");
   EXPECT_LT(waited, 0.15) << "raised without waiting for data";

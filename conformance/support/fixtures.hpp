@@ -194,6 +194,7 @@ inline std::vector<control_message> items_of_a_datagram(socket& sender, socket& 
 /// Ancillary items as "level/type:size" (Python's (level, type, data) tuples, compared alike).
 inline std::vector<std::string> item_names(const std::vector<control_message>& items) {
   std::vector<std::string> names;
+  names.reserve(items.size());
   for (const auto& m : items)
     names.push_back(std::to_string(m.level) + "/" + std::to_string(m.type) + ":" +
                     std::to_string(m.data.size()));

@@ -124,5 +124,37 @@ KIND_TEST(HalfClose, LIFE_07_ShutdownHalfCloses) {
   observe("after_the_dups_shutdown", decode(s.recv(1)));
 }
 
+KIND_TEST(DupOverKinds, LIFE_08_ADupIsTheSameEndpoint) {
+  auto [a, b] = pair();
+  auto d = b.dup();
+  d.settimeout(loopback_timeout);
+  a.send(as_bytes("to dup"));
+  const auto dup_read = decode(d.recv(64));
+  d.send(as_bytes("from dup"));
+  const auto peer_read = decode(a.recv(64));
+  observe("dup_read", dup_read);
+  observe("peer_read", peer_read);
+  EXPECT_EQ(dup_read, "to dup");
+  EXPECT_EQ(peer_read, "from dup");
+}
+
+KIND_TEST(RebuiltOverKinds, LIFE_09_ARebuiltSocketKnowsWhatItIs) {
+  auto [a, b] = pair();
+  const auto rebuilt = socket::from_fd(b.dup().detach());
+  const bool same_kind = rebuilt.family() == b.family() && rebuilt.type() == b.type();
+  const bool same_names =
+      rebuilt.getsockname() == b.getsockname() && rebuilt.getpeername() == b.getpeername();
+  observe("same_kind", same_kind);
+  observe("same_names", same_names);
+  observe("original_proto", b.proto());
+  observe("rebuilt_proto", rebuilt.proto());
+  const int kernels = kind().family == family::unix_domain ? 0
+                      : kind().type == type::stream        ? IPPROTO_TCP
+                                                           : IPPROTO_UDP;
+  EXPECT_EQ(rebuilt.proto(), kernels);
+  EXPECT_TRUE(same_kind);
+  EXPECT_TRUE(same_names);
+}
+
 }  // namespace
 }  // namespace socklab::conformance

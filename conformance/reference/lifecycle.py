@@ -118,3 +118,22 @@ def shutdown_half_closes(t, kind):
             other.shutdown(socket.SHUT_WR)
             s.settimeout(LOOPBACK_TIMEOUT)
             t.observe("after_the_dups_shutdown", s.recv(1).decode())
+
+
+@scenario("LIFE-08", over_kinds=True)
+def a_dup_is_the_same_endpoint(t, kind):
+    with pair_of(kind) as (a, b), b.dup() as d:
+        d.settimeout(LOOPBACK_TIMEOUT)
+        a.send(b"to dup")
+        t.observe("dup_read", d.recv(64).decode())
+        d.send(b"from dup")
+        t.observe("peer_read", a.recv(64).decode())
+
+
+@scenario("LIFE-09", over_kinds=True)
+def a_rebuilt_socket_knows_what_it_is(t, kind):
+    with pair_of(kind) as (a, b), socket.socket(fileno=os.dup(b.fileno())) as rebuilt:
+        t.observe("same_kind", (rebuilt.family, rebuilt.type) == (b.family, b.type))
+        t.observe("original_proto", b.proto)
+        t.observe("rebuilt_proto", rebuilt.proto)
+        t.observe("same_names", (rebuilt.getsockname(), rebuilt.getpeername()) == (b.getsockname(), b.getpeername()))

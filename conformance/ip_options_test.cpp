@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Y. IP-level options (IP-*): TTL, TOS and hop-limit bounds, and what a UDP receiver learns of each
-// datagram through ancillary data (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS and their IPv6 twins).
+// datagram through ancillary data (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS and their IPv6 twins), the
+// path MTU and the ICMP error queue.
+#include <time.h>  // before linux/errqueue.h, which uses struct timespec
+
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <poll.h>
 
 #include <span>
 #include <string>
@@ -145,6 +150,42 @@ TEST(IpOptions, IP_10_MulticastStaysLocalAndLoopsBackByDefault) {
   EXPECT_EQ(s.getsockopt(IPPROTO_IP, IP_MULTICAST_TTL), 1);
   EXPECT_EQ(s.getsockopt(IPPROTO_IP, IP_MULTICAST_LOOP), 1);
   EXPECT_EQ(too_big, "OSError EINVAL");
+}
+
+TEST(IpOptions, IP_11_MtuIsTheConnectedRoutes) {
+  socket s(family::inet, type::dgram);
+  const auto unconnected = outcome_of([&] { (void)s.getsockopt(IPPROTO_IP, IP_MTU); });
+  s.connect(ipv4_address::loopback(9));
+  const int connected = s.getsockopt(IPPROTO_IP, IP_MTU);
+  observe("unconnected", unconnected);
+  observe("connected", connected);
+  observe("discover", s.getsockopt(IPPROTO_IP, IP_MTU_DISCOVER));
+  EXPECT_EQ(unconnected, "OSError ENOTCONN");
+  EXPECT_GT(connected, 0);
+}
+
+TEST(IpOptions, IP_12_RecverrKeepsIcmpErrorsInAnErrorQueue) {
+  socket s(family::inet, type::dgram);
+  s.setsockopt(IPPROTO_IP, IP_RECVERR, 1);
+  s.sendto(as_bytes("x"), unused_port(type::dgram));
+  ASSERT_TRUE(polls_within(s, POLLERR));
+  s.setblocking(false);  // the error queue never blocks; a wait in timeout mode would be for data
+  const auto r = s.recvmsg(16, 512, MSG_ERRQUEUE);
+  const auto err = item_data(r.ancdata, IPPROTO_IP, IP_RECVERR);
+  sock_extended_err ee{};
+  if (err.size() >= sizeof ee) std::memcpy(&ee, err.data(), sizeof ee);
+  observe("data", decode(r.data));
+  observe("items", item_names(r.ancdata));
+  observe("ee_errno", errno_name_of(static_cast<int>(ee.ee_errno)));
+  observe("ee_origin", static_cast<int>(ee.ee_origin));
+  observe("ee_type", static_cast<int>(ee.ee_type));
+  observe("ee_code", static_cast<int>(ee.ee_code));
+  observe("errqueue_flag", (r.msg_flags & MSG_ERRQUEUE) != 0);
+  const auto then = outcome_of([&] { (void)s.recvmsg(16, 512, MSG_ERRQUEUE); });
+  observe("then", then);
+  EXPECT_EQ(errno_name_of(static_cast<int>(ee.ee_errno)), "ECONNREFUSED");
+  EXPECT_EQ(ee.ee_origin, SO_EE_ORIGIN_ICMP);
+  EXPECT_EQ(then, "BlockingIOError EAGAIN");
 }
 
 }  // namespace

@@ -44,5 +44,16 @@ KIND_TEST(ShutRd, SHUT_03_AfterShutRd) {
   EXPECT_EQ(peer_sent, kind().family == family::unix_domain ? "BrokenPipeError EPIPE" : "none");
 }
 
+TEST(Shutdown, SHUT_04_ShuttingDownAListenerStopsItListening) {
+  auto l = listener();
+  const auto shutdown = outcome_of([&] { l.shutdown(shut::rd); });
+  l.settimeout(loopback_timeout);
+  const auto accept = outcome_of([&] { (void)l.accept(); });
+  observe("shutdown", shutdown);
+  observe("accept", accept);
+  EXPECT_EQ(shutdown, "none");
+  EXPECT_EQ(accept, "OSError EINVAL");
+}
+
 }  // namespace
 }  // namespace socklab::conformance

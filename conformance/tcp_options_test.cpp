@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <fstream>
+#include <span>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -104,6 +106,32 @@ TEST(TcpOptions, TCP_OPT_04_SynRetriesAndUserTimeoutHaveBounds) {
   const auto timeouts = setting_outcomes(s, IPPROTO_TCP, TCP_USER_TIMEOUT, {-1, 0, 1000});
   observe("user_timeout", timeouts);
   EXPECT_EQ(timeouts, "-1:OSError EINVAL 0:none 1000:none");
+}
+
+// A TCP_CONGESTION value as text (the kernel pads it with NULs).
+std::string congestion_of(const socket& s) {
+  std::array<std::byte, 16> raw{};
+  const auto n = s.getsockopt(IPPROTO_TCP, TCP_CONGESTION, raw);
+  const std::string text(as_text(std::span(raw).first(n)));
+  return text.substr(0, text.find('\0'));
+}
+
+TEST(TcpOptions, TCP_OPT_05_CongestionControlDefaultsToTheSysctl) {
+  socket s(family::inet, type::stream);
+  std::ifstream sysctl("/proc/sys/net/ipv4/tcp_congestion_control");
+  std::string configured;
+  sysctl >> configured;
+  const auto initial = congestion_of(s);
+  s.setsockopt(IPPROTO_TCP, TCP_CONGESTION, as_bytes("reno"));
+  const auto after_reno = congestion_of(s);
+  const auto unknown = outcome_of([&] { s.setsockopt(IPPROTO_TCP, TCP_CONGESTION, as_bytes("no-such-cc")); });
+  observe("default", initial);
+  observe("default_is_sysctl", initial == configured);
+  observe("after_reno", after_reno);
+  observe("unknown", unknown);
+  EXPECT_EQ(initial, configured);
+  EXPECT_EQ(after_reno, "reno");
+  EXPECT_EQ(unknown, "FileNotFoundError ENOENT");
 }
 
 }  // namespace

@@ -1,15 +1,22 @@
 # SPDX-License-Identifier: MIT
-"""Y. IP-level options (IP-*) through CPython's socket module. CPython 3.11 names neither
-IP_PKTINFO nor IP_RECVTTL: their Linux values are spelled out, as a program would."""
+"""Y. IP-level options (IP-*) through CPython's socket module. CPython 3.11 lacks some of the
+names (IP_PKTINFO, IP_RECVTTL, IP_MTU, ...): their Linux values are spelled out, as a program would."""
 
+import errno
+import select
 import socket
+import struct
 
 from conformance.reference.kinds import LOOPBACK
 from conformance.reference.support import (int_at, ipv6_available, item_data, item_names, items_of_a_datagram,
-                                           outcome_of, scenario, setting_outcomes)
+                                           outcome_of, polls_within, scenario, setting_outcomes, unused_port)
 
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)
+IP_MTU = getattr(socket, "IP_MTU", 14)
+IP_MTU_DISCOVER = getattr(socket, "IP_MTU_DISCOVER", 10)
+IP_RECVERR = getattr(socket, "IP_RECVERR", 11)
+MSG_ERRQUEUE = getattr(socket, "MSG_ERRQUEUE", 0x2000)
 
 
 def receiver(family, options):
@@ -130,3 +137,32 @@ def multicast_stays_local_and_loops_back_by_default(t):
         t.observe("multicast_ttl", s.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL))
         t.observe("multicast_loop", s.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP))
         t.observe("ttl_256", outcome_of(s.setsockopt, socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 256))
+
+
+@scenario("IP-11")
+def mtu_is_the_connected_routes(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        t.observe("unconnected", outcome_of(s.getsockopt, socket.IPPROTO_IP, IP_MTU))
+        s.connect(("127.0.0.1", 9))
+        t.observe("connected", s.getsockopt(socket.IPPROTO_IP, IP_MTU))
+        t.observe("discover", s.getsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER))
+
+
+@scenario("IP-12")
+def recverr_keeps_icmp_errors_in_an_error_queue(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        s.sendto(b"x", unused_port(socket.SOCK_DGRAM))
+        t.require(polls_within(s, select.POLLERR), "the ICMP error never came back")
+        s.setblocking(False)  # the error queue never blocks; a wait in timeout mode would be for data
+        data, items, flags, _ = s.recvmsg(16, 512, MSG_ERRQUEUE)
+        err = item_data(items, socket.IPPROTO_IP, IP_RECVERR)
+        ee_errno, ee_origin, ee_type, ee_code = struct.unpack_from("IBBB", err) if len(err) >= 16 else (0, 0, 0, 0)
+        t.observe("data", data.decode())
+        t.observe("items", item_names(items))
+        t.observe("ee_errno", errno.errorcode.get(ee_errno, str(ee_errno)))
+        t.observe("ee_origin", ee_origin)
+        t.observe("ee_type", ee_type)
+        t.observe("ee_code", ee_code)
+        t.observe("errqueue_flag", bool(flags & MSG_ERRQUEUE))
+        t.observe("then", outcome_of(s.recvmsg, 16, 512, MSG_ERRQUEUE))

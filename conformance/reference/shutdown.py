@@ -4,7 +4,7 @@
 import socket
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import outcome_of, scenario
+from conformance.reference.support import LOOPBACK_TIMEOUT, listener, outcome_of, scenario
 
 
 @scenario("SHUT-01", over_kinds=True)
@@ -31,3 +31,11 @@ def after_shut_rd(t, kind):
         t.observe("recv", outcome_of(lambda: got.append(b.recv(16).decode())))
         t.observe("recv_returned", got[0] if got else "")
         t.observe("peer_send", outcome_of(a.send, b"x"))
+
+
+@scenario("SHUT-04")
+def shutting_down_a_listener_stops_it_listening(t):
+    with listener() as lst:
+        t.observe("shutdown", outcome_of(lst.shutdown, socket.SHUT_RD))
+        lst.settimeout(LOOPBACK_TIMEOUT)
+        t.observe("accept", outcome_of(lst.accept))

@@ -71,3 +71,19 @@ def syn_retries_and_user_timeout_have_bounds(t):
         t.observe("syncnt", setting_outcomes(s, socket.IPPROTO_TCP, socket.TCP_SYNCNT, (0, 1, 127, 128)))
         t.observe("user_timeout_default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT))
         t.observe("user_timeout", setting_outcomes(s, socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, (-1, 0, 1000)))
+
+
+def congestion_of(s):
+    return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).split(b"\0")[0].decode()
+
+
+@scenario("TCP-OPT-05")
+def congestion_control_defaults_to_the_sysctl(t):
+    with socket.socket() as s, open("/proc/sys/net/ipv4/tcp_congestion_control") as sysctl:
+        configured = sysctl.read().strip()
+        initial = congestion_of(s)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"reno")
+        t.observe("default", initial)
+        t.observe("default_is_sysctl", initial == configured)
+        t.observe("after_reno", congestion_of(s))
+        t.observe("unknown", outcome_of(s.setsockopt, socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"no-such-cc"))

@@ -5,11 +5,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "support/fixtures.hpp"
@@ -141,6 +144,61 @@ KIND_TEST(AcceptConn, OPT_08_ConnectedSocketsAreNotListening) {
   observe("first", a.getsockopt(option::acceptconn));
   observe("second", b.getsockopt(option::acceptconn));
   EXPECT_EQ(a.getsockopt(option::acceptconn) + b.getsockopt(option::acceptconn), 0);
+}
+
+// A sysctl's number ("/proc/sys/net/core/rmem_max").
+long sysctl_number(const std::string& path) {
+  std::ifstream in(path);
+  long value = 0;
+  if (!(in >> value)) throw std::runtime_error("cannot read " + path);
+  return value;
+}
+
+TEST(Options, OPT_09_ForcedBuffersGoPastTheMaximumWithPrivilege) {
+  const long rmem_max = sysctl_number("/proc/sys/net/core/rmem_max");
+  const long wmem_max = sysctl_number("/proc/sys/net/core/wmem_max");
+  socket forced(family::inet, type::stream), plain(family::inet, type::stream);
+  const auto forced_rcvbuf =
+      outcome_of([&] { forced.setsockopt(SOL_SOCKET, SO_RCVBUFFORCE, static_cast<int>(rmem_max * 4)); });
+  const auto forced_sndbuf =
+      outcome_of([&] { forced.setsockopt(SOL_SOCKET, SO_SNDBUFFORCE, static_cast<int>(wmem_max * 4)); });
+  plain.setsockopt(SOL_SOCKET, SO_RCVBUF, static_cast<int>(rmem_max * 4));
+  const bool privileged = ::geteuid() == 0;
+  // As "outcome: read back in units of the maximum" so that the value does not depend on the sysctl.
+  const auto reading = [](const std::string& outcome, long got, long max) {
+    return outcome + " " + std::to_string(got / max) + "x max";
+  };
+  observe("forced_rcvbuf", reading(forced_rcvbuf, forced.getsockopt(SOL_SOCKET, SO_RCVBUF), rmem_max));
+  observe("forced_sndbuf", reading(forced_sndbuf, forced.getsockopt(SOL_SOCKET, SO_SNDBUF), wmem_max));
+  observe("plain_rcvbuf", reading("none", plain.getsockopt(SOL_SOCKET, SO_RCVBUF), rmem_max));
+  EXPECT_EQ(forced_rcvbuf, privileged ? "none" : "PermissionError EPERM");
+  if (privileged) {
+    EXPECT_EQ(forced.getsockopt(SOL_SOCKET, SO_RCVBUF), rmem_max * 8);
+  }
+  EXPECT_EQ(plain.getsockopt(SOL_SOCKET, SO_RCVBUF), rmem_max * 2);
+}
+
+TEST(Options, OPT_10_SettingRcvbufTurnsOffAutotuning) {
+  auto [client, server] = tcp_pair();
+  server.setsockopt(SOL_SOCKET, SO_RCVBUF, 65536);
+  const int before = server.getsockopt(SOL_SOCKET, SO_RCVBUF);
+  auto [c2, untouched] = tcp_pair();
+  const int untouched_before = untouched.getsockopt(SOL_SOCKET, SO_RCVBUF);
+  const std::string data(std::size_t{8} << 20, 'x');
+  const auto send_then_close = [&data](socket& s) {
+    s.sendall(as_bytes(data));
+    s.shutdown(shut::wr);
+  };
+  peer first([&client = client, &send_then_close] { send_then_close(client); });
+  peer second([&c2 = c2, &send_then_close] { send_then_close(c2); });
+  const auto got = recv_all(server).size() + recv_all(untouched).size();
+  first.join();
+  second.join();
+  ASSERT_EQ(got, 2 * data.size());
+  observe("locked_before", before);
+  observe("locked_after", server.getsockopt(SOL_SOCKET, SO_RCVBUF));
+  observe("untouched_grew", untouched.getsockopt(SOL_SOCKET, SO_RCVBUF) > untouched_before);
+  EXPECT_EQ(server.getsockopt(SOL_SOCKET, SO_RCVBUF), before);
 }
 
 }  // namespace

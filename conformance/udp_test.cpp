@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // F. UDP and datagrams: sendto / recvfrom (UDP-*).
+#include <sys/socket.h>
+
 #include "support/fixtures.hpp"
 
 namespace socklab::conformance {
@@ -162,6 +164,22 @@ TEST(Udp, UDP_09_FirstSendtoBindsImplicitly) {
   auto [data, from] = server.recvfrom(16);
   server.sendto(as_bytes("reply"), *from);
   EXPECT_EQ(decode(client.recv(16)), "reply");
+}
+
+TEST(Udp, UDP_10_AnUnconnectedSocketIsNotToldOfUnreachablePorts) {
+  socket s(family::inet, type::dgram);
+  const auto nobody = unused_port(type::dgram);
+  s.sendto(as_bytes("x"), nobody);
+  s.settimeout(std::chrono::milliseconds(200));
+  const auto recv = outcome_of([&] { (void)s.recv(1); });
+  const int so_error = s.getsockopt(SOL_SOCKET, SO_ERROR);
+  const auto next_sendto = outcome_of([&] { s.sendto(as_bytes("y"), nobody); });
+  observe("recv", recv);
+  observe("so_error", so_error);
+  observe("next_sendto", next_sendto);
+  EXPECT_EQ(recv, "TimeoutError None");
+  EXPECT_EQ(so_error, 0);
+  EXPECT_EQ(next_sendto, "none");
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ import socket
 import struct
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import outcome_of, poll_events, polls_within, queued_bytes, queued_within, scenario
+from conformance.reference.support import (Peer, outcome_of, poll_events, polls_within, queued_bytes, queued_within,
+                                           scenario, tcp_pair)
 
 FAMILIES = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6", socket.AF_UNIX: "AF_UNIX"}
 TYPES = {socket.SOCK_STREAM: "SOCK_STREAM", socket.SOCK_DGRAM: "SOCK_DGRAM", socket.SOCK_SEQPACKET: "SOCK_SEQPACKET"}
@@ -98,3 +99,58 @@ def connected_sockets_are_not_listening(t, kind):
     with pair_of(kind) as (a, b):
         t.observe("first", a.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
         t.observe("second", b.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+
+
+SO_SNDBUFFORCE = getattr(socket, "SO_SNDBUFFORCE", 32)
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+
+
+def sysctl_number(path):
+    with open(path) as f:
+        return int(f.read())
+
+
+@scenario("OPT-09")
+def forced_buffers_go_past_the_maximum_with_privilege(t):
+    rmem_max = sysctl_number("/proc/sys/net/core/rmem_max")
+    wmem_max = sysctl_number("/proc/sys/net/core/wmem_max")
+    with socket.socket() as forced, socket.socket() as plain:
+        forced_rcvbuf = outcome_of(forced.setsockopt, socket.SOL_SOCKET, SO_RCVBUFFORCE, rmem_max * 4)
+        forced_sndbuf = outcome_of(forced.setsockopt, socket.SOL_SOCKET, SO_SNDBUFFORCE, wmem_max * 4)
+        plain.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rmem_max * 4)
+
+        def reading(outcome, got, most):  # in units of the maximum, whatever the sysctl
+            return f"{outcome} {got // most}x max"
+
+        t.observe("forced_rcvbuf", reading(forced_rcvbuf, forced.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), rmem_max))
+        t.observe("forced_sndbuf", reading(forced_sndbuf, forced.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF), wmem_max))
+        t.observe("plain_rcvbuf", reading("none", plain.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), rmem_max))
+
+
+def recv_all(s):
+    n = 0
+    while chunk := s.recv(65536):
+        n += len(chunk)
+    return n
+
+
+@scenario("OPT-10")
+def setting_rcvbuf_turns_off_autotuning(t):
+    with tcp_pair() as (client, server), tcp_pair() as (c2, untouched):
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        before = server.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        untouched_before = untouched.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        data = b"x" * (8 << 20)
+
+        def send_then_close(s):
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+
+        first, second = Peer(lambda: send_then_close(client)), Peer(lambda: send_then_close(c2))
+        got = recv_all(server) + recv_all(untouched)
+        first.join()
+        second.join()
+        t.require(got == 2 * len(data), f"received {got} bytes")
+        t.observe("locked_before", before)
+        t.observe("locked_after", server.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+        t.observe("untouched_grew", untouched.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) > untouched_before)

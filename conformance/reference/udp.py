@@ -6,7 +6,7 @@ import errno
 import os
 import socket
 
-from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, scenario, temp_dir, unused_port
+from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, outcome_of, scenario, temp_dir, unused_port
 
 FAMILIES = {"inet": socket.AF_INET, "inet6": socket.AF_INET6, "unix": socket.AF_UNIX}
 
@@ -166,3 +166,14 @@ def first_sendto_binds_implicitly(t):
         _, sender = server.recvfrom(16)
         server.sendto(b"reply", sender)
         t.equal(client.recv(16), b"reply", "the reply")
+
+
+@scenario("UDP-10")
+def an_unconnected_socket_is_not_told_of_unreachable_ports(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        nobody = unused_port(socket.SOCK_DGRAM)
+        s.sendto(b"x", nobody)
+        s.settimeout(0.2)
+        t.observe("recv", outcome_of(s.recv, 1))
+        t.observe("so_error", s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+        t.observe("next_sendto", outcome_of(s.sendto, b"y", nobody))

@@ -161,7 +161,9 @@ def the_wildcard_conflicts_with_every_address(t):
         wildcard.bind(("0.0.0.0", 0))
         t.observe("specific_after_wildcard", outcome_of(specific.bind, ("127.0.0.1", wildcard.getsockname()[1])))
     with socket.socket(*stream) as one, socket.socket(*stream) as two, socket.socket(*stream) as wildcard:
-        one.bind(("127.0.0.2", 0))
+        # 127.0.0.1 first: its ephemeral ports are busy with other tests' connections, while nothing
+        # that runs beside this test binds 127.0.0.2, so the second bind fails only for the rule.
+        one.bind(("127.0.0.1", 0))
         port = one.getsockname()[1]
-        t.observe("another_loopback_address", outcome_of(two.bind, ("127.0.0.1", port)))
+        t.observe("another_loopback_address", outcome_of(two.bind, ("127.0.0.2", port)))
         t.observe("wildcard_after_specific", outcome_of(wildcard.bind, ("0.0.0.0", port)))

@@ -8,7 +8,7 @@ import struct
 
 from conformance.reference.kinds import pair_of
 from conformance.reference.support import (Peer, outcome_of, poll_events, polls_within, queued_bytes, queued_within,
-                                           scenario, tcp_pair)
+                                           recv_all, scenario, tcp_pair)
 
 FAMILIES = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6", socket.AF_UNIX: "AF_UNIX"}
 TYPES = {socket.SOCK_STREAM: "SOCK_STREAM", socket.SOCK_DGRAM: "SOCK_DGRAM", socket.SOCK_SEQPACKET: "SOCK_SEQPACKET"}
@@ -127,13 +127,6 @@ def forced_buffers_go_past_the_maximum_with_privilege(t):
         t.observe("plain_rcvbuf", reading("none", plain.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), rmem_max))
 
 
-def recv_all(s):
-    n = 0
-    while chunk := s.recv(65536):
-        n += len(chunk)
-    return n
-
-
 @scenario("OPT-10")
 def setting_rcvbuf_turns_off_autotuning(t):
     with tcp_pair() as (client, server), tcp_pair() as (c2, untouched):
@@ -147,7 +140,7 @@ def setting_rcvbuf_turns_off_autotuning(t):
             s.shutdown(socket.SHUT_WR)
 
         first, second = Peer(lambda: send_then_close(client)), Peer(lambda: send_then_close(c2))
-        got = recv_all(server) + recv_all(untouched)
+        got = len(recv_all(server)) + len(recv_all(untouched))
         first.join()
         second.join()
         t.require(got == 2 * len(data), f"received {got} bytes")

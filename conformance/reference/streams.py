@@ -6,15 +6,8 @@ import socket
 import threading
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import (Peer, outcome_of, polls_within, queued_within, scenario,
+from conformance.reference.support import (Peer, outcome_of, polls_within, queued_within, recv_all, scenario,
                                            wait_until_blocked)
-
-
-def recv_all(s):
-    chunks = []
-    while chunk := s.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @scenario("STREAM-01", over_kinds=True)

@@ -389,3 +389,11 @@ def item_data(items, level, kind):
 def int_at(data, offset=0):
     """The native-endian int at `offset` of an ancillary item's data, or -1 if it is short."""
     return struct.unpack_from("i", data, offset)[0] if len(data) >= offset + 4 else -1
+
+
+def recv_all(s):
+    """Reads until EOF (each read bounded by the socket's timeout), as test_support's recv_all()."""
+    chunks = []
+    while chunk := s.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -132,5 +132,34 @@ KIND_TEST(MirroredNames, ADDR_10_TheTwoEndsNamesMirrorEachOther) {
   EXPECT_EQ(b.getsockname(), a.getpeername());
 }
 
+KIND_TEST(UnboundName, ADDR_11_AnUnboundSocketsNameIsTheWildcard) {
+  const socket fresh(kind().family, kind().type);
+  const auto name = fresh.getsockname();
+  observe("host", host_of(name));
+  if (kind().family != family::unix_domain) observe("port", port_of(name));
+  EXPECT_EQ(host_of(name), kind().family == family::inet    ? "0.0.0.0"
+                           : kind().family == family::inet6 ? "::"
+                                                            : "");
+  if (kind().family != family::unix_domain) {
+    EXPECT_EQ(port_of(name), 0);
+  }
+}
+
+KIND_TEST(NoPeerName, ADDR_12_AnUnconnectedSocketHasNoPeerName) {
+  const socket fresh(kind().family, kind().type);
+  const auto bound = unconnected_of(kind());
+  const auto of_fresh = outcome_of([&] { (void)fresh.getpeername(); });
+  const auto of_bound = outcome_of([&] { (void)bound.getpeername(); });
+  auto [a, b] = pair();
+  b.close();
+  const auto after_peer_closed = outcome_of([&a = a] { (void)a.getpeername(); });
+  observe("fresh", of_fresh);
+  observe("bound", of_bound);
+  observe("after_the_peer_closed", after_peer_closed);
+  EXPECT_EQ(of_fresh, "OSError ENOTCONN");
+  EXPECT_EQ(of_bound, "OSError ENOTCONN");
+  EXPECT_EQ(after_peer_closed, "none");
+}
+
 }  // namespace
 }  // namespace socklab::conformance

@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "socklab/descriptors.hpp"
 #include "support/fixtures.hpp"
+#include "support/socket_kinds.hpp"
 
 namespace socklab::conformance {
 namespace {
@@ -70,6 +73,26 @@ TEST(Ancillary, ANC_04_RecvmsgOfALongDatagramSetsTrunc) {
   const auto r = server.recvmsg(4);
   observe("data", decode(r.data));
   observe("trunc", (r.msg_flags & msg::trunc) != 0);
+}
+
+KIND_TEST(GatherLimitOverKinds, ANC_05_SendmsgGathersUpToIovMaxBuffers) {
+  auto [a, b] = pair();
+  const std::byte one{'x'};
+  const std::vector<std::span<const std::byte>> most(1024, std::span(&one, 1)),
+      too_many(1025, std::span(&one, 1));
+  const auto sent = a.sendmsg(most);
+  std::size_t received = 0;
+  // A stream may deliver the bytes in more than one read; a message kind delivers one message.
+  do {
+    received += b.recv(2048).size();
+  } while (kind().type == type::stream && received < sent);
+  const auto over = outcome_of([&a = a, &too_many] { (void)a.sendmsg(too_many); });
+  observe("sent", sent);
+  observe("received", received);
+  observe("over_the_limit", over);
+  EXPECT_EQ(sent, 1024U);
+  EXPECT_EQ(received, 1024U) << "in one message on a message kind";
+  EXPECT_EQ(over, "OSError EMSGSIZE") << "1025 buffers are more than IOV_MAX";
 }
 
 }  // namespace

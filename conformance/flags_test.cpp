@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Q. Flags on recv and send (FLAG-*): MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL and MSG_TRUNC, in each
 // timeout mode.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <array>
 #include <chrono>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,6 +97,27 @@ KIND_TEST(DontwaitSendOverKinds, FLAG_06_DontwaitOnSendNeverWaitsForRoom) {
     what = raised([&a = a, &chunk] { (void)a.send(chunk, msg::dontwait); });
   observe("raised", what);
   observe("still_blocking", a.getblocking() && !a.gettimeout());
+}
+
+KIND_TEST(ErrqueueOverKinds, FLAG_07_ErrqueueReadsOnlyTheErrorQueue) {
+  auto [a, b] = pair();
+  a.send(as_bytes("data"));
+  ASSERT_TRUE(polls_within(b, POLLIN));
+  b.setblocking(true);
+  const ::timeval bound{2, 0};  // were the call to wait, it would give up after this instead of hanging
+  b.setsockopt(SOL_SOCKET, SO_RCVTIMEO, std::as_bytes(std::span(&bound, 1)));
+  std::string got;
+  const auto errqueue = outcome_of([&b = b, &got] { got = decode(b.recvmsg(16, 0, MSG_ERRQUEUE).data); });
+  const bool data_still_waiting = queued_bytes(b) > 0;
+  observe("errqueue", errqueue);
+  observe("returned", got);
+  observe("data_still_waiting", data_still_waiting);
+  // IP sockets read the (empty) error queue and never block on it; AF_UNIX has no error queue and
+  // ignores the flag: it reads the data.
+  const bool ip = kind().family != family::unix_domain;
+  EXPECT_EQ(errqueue, ip ? "BlockingIOError EAGAIN" : "none");
+  EXPECT_EQ(got, ip ? "" : "data");
+  EXPECT_EQ(data_still_waiting, ip);
 }
 
 }  // namespace

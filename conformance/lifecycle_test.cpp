@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 // I. close / fileno / detach / dup / shutdown (LIFE-*).
 #include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <span>
 
 #include "support/fixtures.hpp"
 #include "support/socket_kinds.hpp"
@@ -154,6 +158,37 @@ KIND_TEST(RebuiltOverKinds, LIFE_09_ARebuiltSocketKnowsWhatItIs) {
   EXPECT_EQ(rebuilt.proto(), kernels);
   EXPECT_TRUE(same_kind);
   EXPECT_TRUE(same_names);
+}
+
+// SO_COOKIE: the kernel's 64-bit identity of the socket behind a descriptor.
+std::uint64_t cookie_of(const socket& s) {
+  std::uint64_t cookie = 0;
+  s.getsockopt(SOL_SOCKET, SO_COOKIE, std::as_writable_bytes(std::span(&cookie, 1)));
+  return cookie;
+}
+
+KIND_TEST(CookieOverKinds, LIFE_10_TheCookieNamesTheSocketNotTheDescriptor) {
+  auto [a, b] = pair();
+  const auto d = b.dup();
+  const auto first_read = cookie_of(b);
+  observe("set", cookie_of(b) != 0);
+  observe("the_dups_is_the_same", cookie_of(d) == cookie_of(b));
+  observe("the_peers_differs", cookie_of(a) != cookie_of(b));
+  observe("stable", cookie_of(b) == first_read);
+  EXPECT_NE(cookie_of(b), 0U);
+  EXPECT_EQ(cookie_of(d), cookie_of(b));
+  EXPECT_NE(cookie_of(a), cookie_of(b));
+}
+
+KIND_TEST(InheritableOverKinds, LIFE_11_NeitherEndNorADupIsInheritable) {
+  auto [a, b] = pair();
+  const auto d = b.dup();
+  observe("first", a.get_inheritable());
+  observe("second", b.get_inheritable());
+  observe("dup", d.get_inheritable());
+  EXPECT_FALSE(a.get_inheritable());
+  EXPECT_FALSE(b.get_inheritable());
+  EXPECT_FALSE(d.get_inheritable());
 }
 
 }  // namespace

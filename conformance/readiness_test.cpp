@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/fixtures.hpp"
@@ -71,6 +72,43 @@ KIND_TEST(PollReset, POLL_06_AReset) {
   const auto e = poll_events(b);
   observe("events", e);
   EXPECT_TRUE(has(e, "POLLHUP") && has(e, "POLLIN"));
+}
+
+KIND_TEST(PollUnconnected, POLL_07_AnUnconnectedSocket) {
+  const socket fresh(kind().family, kind().type);
+  const auto bound = unconnected_of(kind());
+  const auto fresh_events = poll_events(fresh), bound_events = poll_events(bound);
+  observe("fresh", fresh_events);
+  observe("bound", bound_events);
+  // A connection-oriented socket that is not connected is hung up (its state is CLOSE) but
+  // writable, so a writer finds out at once; a datagram socket is just writable.
+  const auto expected = kind().type == type::dgram ? events{"POLLOUT"} : events{"POLLOUT", "POLLHUP"};
+  EXPECT_EQ(fresh_events, expected);
+  EXPECT_EQ(bound_events, fresh_events);
+}
+
+TEST(Readiness, POLL_08_AListenerPollsReadableOnlyWithAConnectionWaiting) {
+  for (const auto& [name, f, t] :
+       {std::tuple{"tcp4", family::inet, type::stream}, std::tuple{"tcp6", family::inet6, type::stream},
+        std::tuple{"unix_stream", family::unix_domain, type::stream},
+        std::tuple{"unix_seqpacket", family::unix_domain, type::seqpacket}}) {
+    socket l(f, t);
+    if (f == family::unix_domain)
+      l.bind(unix_address::abstract(fresh_abstract_name()));
+    else
+      l.bind(loopback_of(f));
+    l.listen(1);
+    const auto idle = poll_events(l);
+    socket client(f, t);
+    client.settimeout(loopback_timeout);
+    client.connect(l.getsockname());
+    ASSERT_TRUE(polls_within(l, POLLIN)) << name;
+    const auto waiting = poll_events(l);
+    observe(std::string(name) + "_idle", idle);
+    observe(std::string(name) + "_waiting", waiting);
+    EXPECT_EQ(idle, events{}) << name << ": not writable, not hung up";
+    EXPECT_EQ(waiting, events{"POLLIN"}) << name;
+  }
 }
 
 }  // namespace

@@ -55,5 +55,53 @@ TEST(Shutdown, SHUT_04_ShuttingDownAListenerStopsItListening) {
   EXPECT_EQ(accept, "OSError EINVAL");
 }
 
+KIND_TEST(ShutdownUnconnected, SHUT_05_ShuttingDownAnUnconnectedSocket) {
+  socket fresh(kind().family, kind().type);
+  auto bound = unconnected_of(kind());
+  const auto of_fresh = outcome_of([&] { fresh.shutdown(shut::rdwr); });
+  const auto of_bound = outcome_of([&] { bound.shutdown(shut::rdwr); });
+  observe("fresh", of_fresh);
+  observe("bound", of_bound);
+  // An IP socket checks that it is connected; AF_UNIX just marks the directions shut.
+  const auto expected = kind().family == family::unix_domain ? "none" : "OSError ENOTCONN";
+  EXPECT_EQ(of_fresh, expected);
+  EXPECT_EQ(of_bound, expected);
+}
+
+TEST(Shutdown, SHUT_06_ShuttingDownWhileConnectingAbortsTheAttempt) {
+  socket full(family::inet, type::stream);
+  full.bind(loopback_of(family::inet));
+  full.listen(0);  // admits one connection, then drops SYNs
+  socket admitted(family::inet, type::stream);
+  admitted.settimeout(loopback_timeout);
+  admitted.connect(full.getsockname());
+  socket s(family::inet, type::stream);
+  s.setblocking(false);
+  const int started = s.connect_ex(full.getsockname());
+  // Its SYN was dropped: an admitted handshake completes within microseconds on loopback.
+  const bool writable = writable_within(s, std::chrono::milliseconds(100));
+  const auto shutdown = outcome_of([&] { s.shutdown(shut::rdwr); });
+  const auto events = poll_events(s);
+  const auto so_error = errno_name_of(s.getsockopt(option::error));
+  const auto peer = outcome_of([&] { (void)s.getpeername(); });
+  const auto other = listener();
+  s.settimeout(loopback_timeout);
+  const auto again = outcome_of([&] { s.connect(other.getsockname()); });
+  observe("connect", errno_name_of(started));
+  observe("writable_while_connecting", writable);
+  observe("shutdown", shutdown);
+  observe("events", events);
+  observe("so_error", so_error);
+  observe("peer", peer);
+  observe("connect_again", again);
+  ASSERT_EQ(errno_name_of(started), "EINPROGRESS");
+  ASSERT_FALSE(writable) << "the listener's queue was not full";
+  EXPECT_EQ(shutdown, "none");
+  EXPECT_EQ(so_error, "ECONNRESET");
+  EXPECT_EQ(peer, "OSError ENOTCONN");
+  EXPECT_EQ(again, "none") << "the socket is unconnected again";
+  EXPECT_EQ(s.getpeername(), other.getsockname());
+}
+
 }  // namespace
 }  // namespace socklab::conformance

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <string>
 
 #include "support/fixtures.hpp"
@@ -87,6 +88,26 @@ KIND_TEST(BothWaysOverKinds, STREAM_05_BothEndsSendAtOnce) {
   observe("b_read_all", b_got == from_a);
   EXPECT_TRUE(a_got == from_b);
   EXPECT_TRUE(b_got == from_a);
+}
+
+KIND_TEST(TruncOverKinds, STREAM_06_MsgTruncDiscardsStreamBytes) {
+  auto [a, b] = pair();
+  a.sendall(as_bytes("0123456789"));
+  ASSERT_TRUE(queued_within(b, 10));
+  std::array<std::byte, 4> buffer{};
+  buffer.fill(std::byte{'-'});
+  const auto n = b.recv_into(buffer, 0, MSG_TRUNC);
+  const int left = queued_bytes(b);
+  const auto rest = decode(b.recv(16));
+  observe("returned", n);
+  observe("buffer_after", decode(buffer));
+  observe("left", left);
+  observe("rest", rest);
+  EXPECT_EQ(n, 4U);
+  EXPECT_EQ(decode(buffer), kind().family == family::unix_domain ? "0123" : "----")
+      << "only TCP skips the copy";
+  EXPECT_EQ(left, 6) << "the four bytes are consumed";
+  EXPECT_EQ(rest, "456789");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // C. TCP connect and accept (TCP-CONN-*, TCP-ACCEPT-*).
 #include <fcntl.h>
+#include <poll.h>
 
 #include "support/fixtures.hpp"
 
@@ -189,6 +190,47 @@ TEST(TcpAccept, TCP_ACCEPT_04_AcceptOnANonListeningSocketIsEinval) {
   socket s;
   s.bind(ipv4_address::loopback());
   EXPECT_TRUE(raises(std::errc::invalid_argument, [&] { s.accept(); }));
+}
+
+TEST(TcpConnect, TCP_CONN_07_ARefusedNonBlockingConnectThenARetry) {
+  socket s;
+  s.setblocking(false);
+  const int started = s.connect_ex(unused_port());
+  ASSERT_TRUE(polls_within(s, POLLERR));
+  const auto events = poll_events(s);
+  const auto first_error = errno_name_of(s.getsockopt(option::error));
+  const auto second_error = errno_name_of(s.getsockopt(option::error));
+  const auto l = listener();
+  s.settimeout(loopback_timeout);
+  // The failed attempt still counts as "connecting": the next connect() reports how it ended (its
+  // error, or ECONNABORTED once SO_ERROR has been read) and makes the socket unconnected.
+  const auto retry = outcome_of([&] { s.connect(l.getsockname()); });
+  const auto again = outcome_of([&] { s.connect(l.getsockname()); });
+  observe("connect", errno_name_of(started));
+  observe("events", events);
+  observe("so_error", first_error);
+  observe("so_error_again", second_error);
+  observe("retry", retry);
+  observe("again", again);
+  EXPECT_EQ(errno_name_of(started), "EINPROGRESS");
+  EXPECT_EQ(first_error, "ECONNREFUSED");
+  EXPECT_EQ(second_error, "0") << "reading SO_ERROR clears it";
+  EXPECT_EQ(retry, "ConnectionAbortedError ECONNABORTED");
+  EXPECT_EQ(again, "none");
+  EXPECT_EQ(s.getpeername(), l.getsockname());
+}
+
+TEST(TcpConnect, TCP_CONN_08_AListenerCannotConnect) {
+  auto l = listener();
+  const auto other = listener();
+  const auto connect = outcome_of([&] { l.connect(other.getsockname()); });
+  const auto connect_ex = errno_name_of(l.connect_ex(other.getsockname()));
+  observe("connect", connect);
+  observe("connect_ex", connect_ex);
+  observe("still_listening", l.getsockopt(option::acceptconn));
+  EXPECT_EQ(connect, "OSError EISCONN");
+  EXPECT_EQ(connect_ex, "EISCONN");
+  EXPECT_EQ(l.getsockopt(option::acceptconn), 1);
 }
 
 }  // namespace

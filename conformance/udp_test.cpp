@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 // F. UDP and datagrams: sendto / recvfrom (UDP-*).
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "support/fixtures.hpp"
 
@@ -180,6 +187,105 @@ TEST(Udp, UDP_10_AnUnconnectedSocketIsNotToldOfUnreachablePorts) {
   EXPECT_EQ(recv, "TimeoutError None");
   EXPECT_EQ(so_error, 0);
   EXPECT_EQ(next_sendto, "none");
+}
+
+socket loopback_dgram() {
+  socket s(family::inet, type::dgram);
+  s.settimeout(loopback_timeout);
+  s.bind(ipv4_address::loopback());
+  return s;
+}
+
+TEST(Udp, UDP_11_BroadcastNeedsSoBroadcast) {
+  socket receiver(family::inet, type::dgram);
+  receiver.settimeout(loopback_timeout);
+  receiver.bind(ipv4_address("127.255.255.255", 0));  // loopback's broadcast address
+  auto sender = loopback_dgram();
+  const int initially = sender.getsockopt(option::broadcast);
+  const auto without = outcome_of([&] { sender.sendto(as_bytes("b"), receiver.getsockname()); });
+  const auto connect_without = outcome_of([&] { sender.connect(receiver.getsockname()); });
+  sender.setsockopt(option::broadcast, 1);
+  const auto with = outcome_of([&] { sender.sendto(as_bytes("b"), receiver.getsockname()); });
+  const auto got = receiver.recvfrom(16);
+  observe("default", initially);
+  observe("without", without);
+  observe("connect_without", connect_without);
+  observe("with", with);
+  observe("received", decode(got.data));
+  observe("from_the_sender", got.addr == sender.getsockname());
+  EXPECT_EQ(initially, 0);
+  EXPECT_EQ(without, "PermissionError EACCES");
+  EXPECT_EQ(connect_without, "PermissionError EACCES");
+  EXPECT_EQ(with, "none");
+  EXPECT_EQ(decode(got.data), "b");
+}
+
+TEST(Udp, UDP_12_ConnectingAgainChangesThePeer) {
+  auto a = loopback_dgram(), old_peer = loopback_dgram(), new_peer = loopback_dgram();
+  a.connect(old_peer.getsockname());
+  old_peer.sendto(as_bytes("queued"), a.getsockname());
+  a.connect(new_peer.getsockname());
+  old_peer.sendto(as_bytes("from the old peer"), a.getsockname());
+  new_peer.sendto(as_bytes("from the new peer"), a.getsockname());
+  const auto first = decode(a.recv(64));
+  const auto second = decode(a.recv(64));
+  observe("peer_is_the_new_one", a.getpeername() == new_peer.getsockname());
+  observe("first", first);
+  observe("second", second);
+  EXPECT_EQ(a.getpeername(), new_peer.getsockname());
+  EXPECT_EQ(first, "queued") << "what was queued before stays";
+  EXPECT_EQ(second, "from the new peer") << "the old peer's later datagram is dropped";
+}
+
+TEST(Udp, UDP_13_ConnectingToPortZero) {
+  socket udp(family::inet, type::dgram);
+  const auto connect = outcome_of([&] { udp.connect(ipv4_address::loopback(0)); });
+  const auto peer = outcome_of([&] { (void)udp.getpeername(); });
+  const auto send = outcome_of([&] { (void)udp.send(as_bytes("x")); });
+  socket tcp(family::inet, type::stream);
+  tcp.settimeout(loopback_timeout);
+  const auto tcp_connect = outcome_of([&] { tcp.connect(ipv4_address::loopback(0)); });
+  observe("connect", connect);
+  observe("peer", peer);
+  observe("send", send);
+  observe("tcp_connect", tcp_connect);
+  EXPECT_EQ(connect, "none");
+  EXPECT_EQ(peer, "OSError ENOTCONN") << "port 0 counts as no peer";
+  EXPECT_EQ(send, "none") << "yet the socket sends to it";
+  EXPECT_EQ(tcp_connect, "ConnectionRefusedError ECONNREFUSED");
+}
+
+TEST(Udp, UDP_14_RxqOvflCountsTheDatagramsDropped) {
+  auto receiver = loopback_dgram();
+  receiver.setsockopt(option::rcvbuf, 1);  // the minimum: room for a few datagrams
+  receiver.setsockopt(SOL_SOCKET, SO_RXQ_OVFL, 1);
+  socket sender(family::inet, type::dgram);
+  const std::string payload(100, 'x');
+  constexpr int sent = 100;
+  for (int i = 0; i < sent; ++i) sender.sendto(as_bytes(payload), receiver.getsockname());
+  receiver.setblocking(false);
+  int read = 0;
+  std::vector<std::string> first_items;
+  try {
+    for (; read < sent; ++read) {
+      const auto m = receiver.recvmsg(200, 64);
+      if (read == 0) first_items = item_names(m.ancdata);
+    }
+  } catch (const blocking_io_error&) {
+  }
+  sender.sendto(as_bytes("after"), receiver.getsockname());
+  const auto next = receiver.recvmsg(200, 64);
+  const int counter = int_at(item_data(next.ancdata, SOL_SOCKET, SO_RXQ_OVFL));
+  std::array<std::uint32_t, SK_MEMINFO_VARS> meminfo{};
+  receiver.getsockopt(SOL_SOCKET, SO_MEMINFO, std::as_writable_bytes(std::span(meminfo)));
+  observe("items_before_a_drop", first_items);
+  observe("dropped_plus_read", counter + read);
+  observe("counter_is_the_drop_count", counter == static_cast<int>(meminfo[SK_MEMINFO_DROPS]));
+  ASSERT_GT(read, 0);
+  EXPECT_LT(read, sent) << "the receive buffer held them all";
+  EXPECT_TRUE(first_items.empty()) << "no count before anything was dropped";
+  EXPECT_EQ(counter + read, sent);
+  EXPECT_EQ(counter, static_cast<int>(meminfo[SK_MEMINFO_DROPS]));
 }
 
 }  // namespace

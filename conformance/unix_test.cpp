@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <fstream>
+#include <string>
 
 #include "socklab/descriptors.hpp"
 #include "support/fixtures.hpp"
+#include "support/socket_kinds.hpp"
 
 namespace socklab::conformance {
 namespace {
@@ -157,6 +161,48 @@ TEST(Unix, UNIX_08_PeerCredentialsNameTheOtherEnd) {
   observe("gid_is_ours", c.gid == ::getgid());
   socket lonely(family::unix_domain, type::stream);
   observe("unconnected_pid", peer_credentials_of(lonely).pid);
+}
+
+TEST(Unix, UNIX_09_ConnectingToASocketOfAnotherType) {
+  temp_dir dir;
+  const std::array types{type::stream, type::seqpacket, type::dgram};
+  for (const auto mine : types) {
+    for (const bool abstract : {false, true}) {
+      socket l(family::unix_domain, mine);
+      l.bind(abstract ? unix_address::abstract(fresh_abstract_name())
+                      : unix_address(dir.file("listener-" + std::string(to_string(mine)))));
+      if (mine != type::dgram) l.listen(1);
+      std::string outcomes;
+      for (const auto other : types) {
+        if (other == mine) continue;
+        socket c(family::unix_domain, other);
+        const auto got = outcome_of([&] { c.connect(l.getsockname()); });
+        outcomes += (outcomes.empty() ? "" : ", ") + std::string(to_string(other)) + ": " + got;
+        // A path finds the socket file and then sees its type; an abstract name is looked up
+        // by name and type together, so there is no such socket.
+        EXPECT_EQ(got, abstract ? "ConnectionRefusedError ECONNREFUSED" : "OSError EPROTOTYPE")
+            << to_string(other) << " to " << to_string(mine);
+      }
+      observe(std::string(abstract ? "abstract_" : "path_") + std::string(to_string(mine)), outcomes);
+    }
+  }
+}
+
+TEST(Unix, UNIX_10_APathThatIsNotASocket) {
+  temp_dir dir;
+  socket s(family::unix_domain, type::stream);
+  const auto missing_folder = outcome_of([&] { s.bind(unix_address(dir.file("no-such-folder/socket"))); });
+  const auto regular = dir.file("regular");
+  std::ofstream(regular) << "not a socket";
+  const auto bind_regular = outcome_of([&] { s.bind(unix_address(regular)); });
+  socket c(family::unix_domain, type::stream);
+  const auto connect_regular = outcome_of([&] { c.connect(unix_address(regular)); });
+  observe("bind_in_a_missing_folder", missing_folder);
+  observe("bind_a_regular_file", bind_regular);
+  observe("connect_to_a_regular_file", connect_regular);
+  EXPECT_EQ(missing_folder, "FileNotFoundError ENOENT");
+  EXPECT_EQ(bind_regular, "OSError EADDRINUSE");
+  EXPECT_EQ(connect_regular, "ConnectionRefusedError ECONNREFUSED");
 }
 
 }  // namespace

@@ -5,8 +5,8 @@ import errno
 import socket
 import struct
 
-from conformance.reference.kinds import pair_of
-from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, listener, scenario
+from conformance.reference.kinds import pair_of, unconnected_of
+from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, listener, outcome_of, scenario
 
 
 def has_dualstack_ipv6():
@@ -128,3 +128,23 @@ def the_two_ends_names_mirror_each_other(t, kind):
     with pair_of(kind) as (a, b):
         t.observe("mine_is_the_peers_peer", a.getsockname() == b.getpeername())
         t.observe("the_peers_is_my_peer", b.getsockname() == a.getpeername())
+
+
+@scenario("ADDR-11", over_kinds=True)
+def an_unbound_sockets_name_is_the_wildcard(t, kind):
+    with socket.socket(kind.family, kind.type) as fresh:
+        name = fresh.getsockname()
+        if kind.family == socket.AF_UNIX:
+            t.observe("host", name.decode() if isinstance(name, bytes) else name)
+        else:
+            t.observe("host", name[0])
+            t.observe("port", name[1])
+
+
+@scenario("ADDR-12", over_kinds=True)
+def an_unconnected_socket_has_no_peer_name(t, kind):
+    with socket.socket(kind.family, kind.type) as fresh, unconnected_of(kind) as bound, pair_of(kind) as (a, b):
+        t.observe("fresh", outcome_of(fresh.getpeername))
+        t.observe("bound", outcome_of(bound.getpeername))
+        b.close()
+        t.observe("after_the_peer_closed", outcome_of(a.getpeername))

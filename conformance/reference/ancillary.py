@@ -5,7 +5,8 @@ import contextlib
 import os
 import socket
 
-from conformance.reference.support import datagram_waiting, scenario, socketpair
+from conformance.reference.kinds import pair_of
+from conformance.reference.support import datagram_waiting, outcome_of, scenario, socketpair
 
 
 @contextlib.contextmanager
@@ -69,3 +70,15 @@ def recvmsg_of_a_long_datagram_sets_trunc(t):
         data, _, flags, _ = server.recvmsg(4)
         t.observe("data", data.decode())
         t.observe("trunc", bool(flags & socket.MSG_TRUNC))
+
+
+@scenario("ANC-05", over_kinds=True)
+def sendmsg_gathers_up_to_iov_max_buffers(t, kind):
+    with pair_of(kind) as (a, b):
+        sent = a.sendmsg([b"x"] * 1024)
+        received = len(b.recv(2048))
+        while kind.type == socket.SOCK_STREAM and received < sent:
+            received += len(b.recv(2048))
+        t.observe("sent", sent)
+        t.observe("received", received)
+        t.observe("over_the_limit", outcome_of(a.sendmsg, [b"x"] * 1025))

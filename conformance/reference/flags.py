@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """Q. Flags on recv (FLAG-*) through CPython's socket module."""
 
+import select
 import socket
+import struct
 import time
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import datagram_waiting, scenario, socketpair
+from conformance.reference.support import datagram_waiting, outcome_of, polls_within, queued_bytes, scenario
 
 
 def raised(call):
@@ -83,3 +85,16 @@ def dontwait_on_send_never_waits_for_room(t, kind):
                 break
         t.observe("raised", what)
         t.observe("still_blocking", a.getblocking() and a.gettimeout() is None)
+
+
+@scenario("FLAG-07", over_kinds=True)
+def errqueue_reads_only_the_error_queue(t, kind):
+    with pair_of(kind) as (a, b):
+        a.send(b"data")
+        t.require(polls_within(b, select.POLLIN), "the data never arrived")
+        b.setblocking(True)
+        b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 2, 0))  # a bound, were it to wait
+        got = []
+        t.observe("errqueue", outcome_of(lambda: got.append(b.recvmsg(16, 0, socket.MSG_ERRQUEUE)[0].decode())))
+        t.observe("returned", got[0] if got else "")
+        t.observe("data_still_waiting", queued_bytes(b) > 0)

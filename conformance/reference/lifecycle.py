@@ -4,6 +4,7 @@
 import errno
 import os
 import socket
+import struct
 
 from conformance.reference.kinds import pair_of
 from conformance.reference.support import LOOPBACK_TIMEOUT, fd_open, scenario, tcp_pair
@@ -137,3 +138,28 @@ def a_rebuilt_socket_knows_what_it_is(t, kind):
         t.observe("original_proto", b.proto)
         t.observe("rebuilt_proto", rebuilt.proto)
         t.observe("same_names", (rebuilt.getsockname(), rebuilt.getpeername()) == (b.getsockname(), b.getpeername()))
+
+
+SO_COOKIE = getattr(socket, "SO_COOKIE", 57)  # CPython 3.11 lacks it
+
+
+def cookie_of(s):
+    return struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, SO_COOKIE, 8))[0]
+
+
+@scenario("LIFE-10", over_kinds=True)
+def the_cookie_names_the_socket_not_the_descriptor(t, kind):
+    with pair_of(kind) as (a, b), b.dup() as d:
+        first_read = cookie_of(b)
+        t.observe("set", cookie_of(b) != 0)
+        t.observe("the_dups_is_the_same", cookie_of(d) == cookie_of(b))
+        t.observe("the_peers_differs", cookie_of(a) != cookie_of(b))
+        t.observe("stable", cookie_of(b) == first_read)
+
+
+@scenario("LIFE-11", over_kinds=True)
+def neither_end_nor_a_dup_is_inheritable(t, kind):
+    with pair_of(kind) as (a, b), b.dup() as d:
+        t.observe("first", a.get_inheritable())
+        t.observe("second", b.get_inheritable())
+        t.observe("dup", d.get_inheritable())

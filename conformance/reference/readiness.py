@@ -4,8 +4,8 @@
 import select
 import socket
 
-from conformance.reference.kinds import pair_of
-from conformance.reference.support import poll_events, polls_within, scenario
+from conformance.reference.kinds import LOOPBACK, fresh_abstract_name, pair_of, unconnected_of
+from conformance.reference.support import LOOPBACK_TIMEOUT, poll_events, polls_within, scenario
 
 
 @scenario("POLL-01", over_kinds=True)
@@ -57,3 +57,27 @@ def a_reset(t, kind):
         a.close()  # with unread data: TCP sends RST, AF_UNIX flags ECONNRESET
         t.require(polls_within(b, select.POLLERR), "the reset never polled POLLERR")
         t.observe("events", poll_events(b))
+
+
+@scenario("POLL-07", over_kinds=True)
+def an_unconnected_socket(t, kind):
+    with socket.socket(kind.family, kind.type) as fresh, unconnected_of(kind) as bound:
+        t.observe("fresh", poll_events(fresh))
+        t.observe("bound", poll_events(bound))
+
+
+@scenario("POLL-08")
+def a_listener_polls_readable_only_with_a_connection_waiting(t):
+    for name, family, kind_type in (("tcp4", socket.AF_INET, socket.SOCK_STREAM),
+                                    ("tcp6", socket.AF_INET6, socket.SOCK_STREAM),
+                                    ("unix_stream", socket.AF_UNIX, socket.SOCK_STREAM),
+                                    ("unix_seqpacket", socket.AF_UNIX, socket.SOCK_SEQPACKET)):
+        with socket.socket(family, kind_type) as lst, socket.socket(family, kind_type) as client:
+            lst.bind(fresh_abstract_name() if family == socket.AF_UNIX else (LOOPBACK[family], 0))
+            lst.listen(1)
+            idle = poll_events(lst)
+            client.settimeout(LOOPBACK_TIMEOUT)
+            client.connect(lst.getsockname())
+            t.require(polls_within(lst, select.POLLIN), f"{name}: the connection never showed")
+            t.observe(f"{name}_idle", idle)
+            t.observe(f"{name}_waiting", poll_events(lst))

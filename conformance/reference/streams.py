@@ -6,8 +6,8 @@ import socket
 import threading
 
 from conformance.reference.kinds import pair_of
-from conformance.reference.support import (Peer, outcome_of, polls_within, queued_within, recv_all, scenario,
-                                           wait_until_blocked)
+from conformance.reference.support import (Peer, outcome_of, polls_within, queued_bytes, queued_within, recv_all,
+                                           scenario, wait_until_blocked)
 
 
 @scenario("STREAM-01", over_kinds=True)
@@ -83,3 +83,15 @@ def both_ends_send_at_once(t, kind):
             p.join()
         t.observe("a_read_all", a_got == [from_b])
         t.observe("b_read_all", b_got == from_a)
+
+
+@scenario("STREAM-06", over_kinds=True)
+def msg_trunc_discards_stream_bytes(t, kind):
+    with pair_of(kind) as (a, b):
+        a.sendall(b"0123456789")
+        t.require(queued_within(b, 10), "the bytes never arrived")
+        buffer = bytearray(b"----")
+        t.observe("returned", b.recv_into(buffer, 0, socket.MSG_TRUNC))
+        t.observe("buffer_after", buffer.decode())
+        t.observe("left", queued_bytes(b))
+        t.observe("rest", b.recv(16).decode())

@@ -328,6 +328,12 @@ def polls_within(s, events, limit=LOOPBACK_TIMEOUT):
     return bool(ready and ready[0][1] & events)
 
 
+def errno_name(value):
+    """An errno's name ("ECONNRESET"), or the number as text when it has none (0), as
+    socklab-conform's errno_name_of() writes it."""
+    return errno.errorcode.get(value, str(value))
+
+
 def outcome_of(call, *args):
     """The class and errno name of what call(*args) raised ("BrokenPipeError EPIPE"), or "none"."""
     try:
@@ -367,6 +373,22 @@ def setting_outcomes(s, level, name, values):
     """What setting option (level, name) of `s` to each of `values` does, as socklab-conform's
     setting_outcomes() writes it: "value:outcome" joined by spaces."""
     return " ".join(f"{v}:{outcome_of(s.setsockopt, level, name, v)}" for v in values)
+
+
+def read_backs(s, level, name, values):
+    """What option (level, name) of `s` reads back after setting it to each of `values`, as
+    socklab-conform's read_backs() writes it: "value:read" joined by spaces, or the outcome of a
+    setting that fails."""
+    def one(v):
+        outcome = outcome_of(s.setsockopt, level, name, v)
+        return f"{v}:{s.getsockopt(level, name) if outcome == 'none' else outcome}"
+    return " ".join(one(v) for v in values)
+
+
+def sysctl_numbers(name):
+    """The numbers of a sysctl ("net/ipv4/tcp_rmem" gives its three)."""
+    with open(f"/proc/sys/{name}") as f:
+        return [int(v) for v in f.read().split()]
 
 
 def items_of_a_datagram(sender, receiver):

@@ -5,8 +5,9 @@ import errno
 import select
 import socket
 
-from conformance.reference.support import (LOOPBACK_TIMEOUT, default_timeout, fill_accept_queue, ipv6_available, listener,
-                                           nonblocking, polls_within, scenario, seconds_taken, unused_port)
+from conformance.reference.support import (LOOPBACK_TIMEOUT, default_timeout, errno_name, fill_accept_queue, ipv6_available,
+                                           listener, nonblocking, outcome_of, poll_events, polls_within, scenario,
+                                           seconds_taken, unused_port)
 
 
 @scenario("TCP-CONN-01")
@@ -170,3 +171,26 @@ def a_socket_can_connect_to_itself(t):
             t.observe(f"{name}_peer_is_itself", s.getpeername() == s.getsockname())
             s.sendall(b"echo")
             t.observe(f"{name}_reads", s.recv(16).decode())
+
+
+@scenario("TCP-CONN-07")
+def a_refused_non_blocking_connect_then_a_retry(t):
+    with socket.socket() as s, listener() as lst:
+        s.setblocking(False)
+        started = errno_name(s.connect_ex(unused_port()))
+        t.require(polls_within(s, select.POLLERR), "the refusal never showed")
+        t.observe("connect", started)
+        t.observe("events", poll_events(s))
+        t.observe("so_error", errno_name(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+        t.observe("so_error_again", errno_name(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))
+        s.settimeout(LOOPBACK_TIMEOUT)
+        t.observe("retry", outcome_of(s.connect, lst.getsockname()))
+        t.observe("again", outcome_of(s.connect, lst.getsockname()))
+
+
+@scenario("TCP-CONN-08")
+def a_listener_cannot_connect(t):
+    with listener() as lst, listener() as other:
+        t.observe("connect", outcome_of(lst.connect, other.getsockname()))
+        t.observe("connect_ex", errno_name(lst.connect_ex(other.getsockname())))
+        t.observe("still_listening", lst.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))

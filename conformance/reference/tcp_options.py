@@ -2,9 +2,13 @@
 """X. TCP's own options (TCP-INFO-*, TCP-OPT-*) through CPython's socket module."""
 
 import socket
+import struct
+import time
 
-from conformance.reference.support import (LOOPBACK_TIMEOUT, listener, outcome_of, scenario, setting_outcomes,
-                                           tcp_pair)
+from conformance.reference.support import (LOOPBACK_TIMEOUT, listener, outcome_of, read_backs, scenario,
+                                           setting_outcomes, sysctl_numbers, tcp_pair)
+
+INT_MAX = 2**31 - 1
 
 # tcpi_state by the names of Linux's include/net/tcp_states.h; FIN_WAIT1 and FIN_WAIT2 as one (a
 # FIN's ACK may or may not have been processed when the state is read).
@@ -87,3 +91,89 @@ def congestion_control_defaults_to_the_sysctl(t):
         t.observe("default_is_sysctl", initial == configured)
         t.observe("after_reno", congestion_of(s))
         t.observe("unknown", outcome_of(s.setsockopt, socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"no-such-cc"))
+
+
+# struct tcp_info's RFC 4898 byte counters, by their offsets in linux/tcp.h.
+BYTES_ACKED_AT, BYTES_RECEIVED_AT, BYTES_SENT_AT = 120, 128, 200
+
+
+def tcp_info_u64(s, offset):
+    return struct.unpack_from("Q", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE), offset)[0]
+
+
+@scenario("TCP-INFO-03")
+def tcp_info_counts_the_bytes(t):
+    with tcp_pair() as (client, server):
+        data = b"x" * 100000
+        client.sendall(data)
+        server.settimeout(LOOPBACK_TIMEOUT)
+        got = 0
+        while got < len(data):
+            got += len(server.recv(65536))
+        deadline = time.monotonic() + 10  # the last ACK may follow by a delayed-ACK interval
+        while tcp_info_u64(client, BYTES_ACKED_AT) < len(data) + 1 and time.monotonic() < deadline:
+            time.sleep(0)
+        t.observe("sender_bytes_sent", tcp_info_u64(client, BYTES_SENT_AT))
+        t.observe("sender_bytes_acked", tcp_info_u64(client, BYTES_ACKED_AT))
+        t.observe("receiver_bytes_received", tcp_info_u64(server, BYTES_RECEIVED_AT))
+        t.observe("receiver_bytes_sent", tcp_info_u64(server, BYTES_SENT_AT))
+
+
+@scenario("TCP-OPT-06")
+def defer_accept_rounds_up_to_the_retransmission_schedule(t):
+    with socket.socket() as s:
+        t.observe("settings", read_backs(s, socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT,
+                                         (0, 1, 2, 3, 4, 7, 10, 30, 100, 1000, -1)))
+
+
+@scenario("TCP-OPT-07")
+def linger2_is_capped_and_zero_means_the_sysctl(t):
+    with socket.socket() as s:
+        t.observe("default_is_sysctl", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_LINGER2)
+                  == sysctl_numbers("net/ipv4/tcp_fin_timeout")[0])
+        t.observe("settings", read_backs(s, socket.IPPROTO_TCP, socket.TCP_LINGER2, (1, 60, 120, 121, 1000, 0, -1, -5)))
+
+
+@scenario("TCP-OPT-08")
+def notsent_lowat_keeps_any_value(t):
+    with socket.socket() as s:
+        t.observe("default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT))
+        t.observe("settings", read_backs(s, socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, (1, 16384, -1, INT_MAX, 0)))
+
+
+@scenario("TCP-OPT-09")
+def window_clamp_has_a_floor(t):
+    with socket.socket() as s, socket.socket() as smallest:
+        smallest.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+        floor = smallest.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2
+        t.observe("default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP))
+        t.observe("floor", floor)
+        t.observe("settings", read_backs(s, socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP,
+                                         (0, 1, 100, floor - 1, floor, 5000, INT_MAX, -1)))
+
+
+@scenario("TCP-OPT-10")
+def maxseg_before_connect_clamps_both_ends(t):
+    for mss in (1000, 88):
+        with listener() as lst, socket.socket() as client:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+            client.settimeout(LOOPBACK_TIMEOUT)
+            client.connect(lst.getsockname())
+            lst.settimeout(LOOPBACK_TIMEOUT)
+            server, _ = lst.accept()
+            with server:
+                t.observe(f"client_{mss}", client.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+                t.observe(f"server_{mss}", server.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+                later = outcome_of(client.setsockopt, socket.IPPROTO_TCP, socket.TCP_MAXSEG, 500)
+                t.observe(f"set_when_connected_{mss}",
+                          f"{later} {client.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)}")
+
+
+TCP_FASTOPEN_CONNECT = getattr(socket, "TCP_FASTOPEN_CONNECT", 30)  # CPython 3.11 lacks it
+
+
+@scenario("TCP-OPT-11")
+def fastopen_queue_is_capped_by_somaxconn(t):
+    with socket.socket() as s:
+        t.observe("queue", read_backs(s, socket.IPPROTO_TCP, socket.TCP_FASTOPEN, (0, 1, 5, 100000, -1)))
+        t.observe("connect", read_backs(s, socket.IPPROTO_TCP, TCP_FASTOPEN_CONNECT, (1, 0, 2)))

@@ -5,8 +5,10 @@ import contextlib
 import errno
 import os
 import socket
+import struct
 
-from conformance.reference.support import LOOPBACK_TIMEOUT, ipv6_available, outcome_of, scenario, temp_dir, unused_port
+from conformance.reference.support import (LOOPBACK_TIMEOUT, int_at, ipv6_available, item_data, item_names, outcome_of,
+                                           scenario, temp_dir, unused_port)
 
 FAMILIES = {"inet": socket.AF_INET, "inet6": socket.AF_INET6, "unix": socket.AF_UNIX}
 
@@ -177,3 +179,81 @@ def an_unconnected_socket_is_not_told_of_unreachable_ports(t):
         t.observe("recv", outcome_of(s.recv, 1))
         t.observe("so_error", s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
         t.observe("next_sendto", outcome_of(s.sendto, b"y", nobody))
+
+
+def loopback_dgram():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(LOOPBACK_TIMEOUT)
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+@scenario("UDP-11")
+def broadcast_needs_so_broadcast(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver, loopback_dgram() as sender:
+        receiver.settimeout(LOOPBACK_TIMEOUT)
+        receiver.bind(("127.255.255.255", 0))  # loopback's broadcast address
+        t.observe("default", sender.getsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST))
+        t.observe("without", outcome_of(sender.sendto, b"b", receiver.getsockname()))
+        t.observe("connect_without", outcome_of(sender.connect, receiver.getsockname()))
+        sender.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        t.observe("with", outcome_of(sender.sendto, b"b", receiver.getsockname()))
+        data, sent_from = receiver.recvfrom(16)
+        t.observe("received", data.decode())
+        t.observe("from_the_sender", sent_from == sender.getsockname())
+
+
+@scenario("UDP-12")
+def connecting_again_changes_the_peer(t):
+    with loopback_dgram() as a, loopback_dgram() as old_peer, loopback_dgram() as new_peer:
+        a.connect(old_peer.getsockname())
+        old_peer.sendto(b"queued", a.getsockname())
+        a.connect(new_peer.getsockname())
+        old_peer.sendto(b"from the old peer", a.getsockname())
+        new_peer.sendto(b"from the new peer", a.getsockname())
+        first, second = a.recv(64).decode(), a.recv(64).decode()
+        t.observe("peer_is_the_new_one", a.getpeername() == new_peer.getsockname())
+        t.observe("first", first)
+        t.observe("second", second)
+
+
+@scenario("UDP-13")
+def connecting_to_port_zero(t):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+        t.observe("connect", outcome_of(udp.connect, ("127.0.0.1", 0)))
+        t.observe("peer", outcome_of(udp.getpeername))
+        t.observe("send", outcome_of(udp.send, b"x"))
+        tcp.settimeout(LOOPBACK_TIMEOUT)
+        t.observe("tcp_connect", outcome_of(tcp.connect, ("127.0.0.1", 0)))
+
+
+SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)  # CPython 3.11 lacks these two
+SO_MEMINFO = getattr(socket, "SO_MEMINFO", 55)
+SK_MEMINFO_VARS, SK_MEMINFO_DROPS = 9, 8  # linux/sock_diag.h
+
+
+@scenario("UDP-14")
+def rxq_ovfl_counts_the_datagrams_dropped(t):
+    with loopback_dgram() as receiver, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)  # the minimum: room for a few datagrams
+        receiver.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+        sent = 100
+        for _ in range(sent):
+            sender.sendto(b"x" * 100, receiver.getsockname())
+        receiver.setblocking(False)
+        read, first_items = 0, []
+        with contextlib.suppress(BlockingIOError):
+            while read < sent:
+                items = receiver.recvmsg(200, 64)[1]
+                if read == 0:
+                    first_items = item_names(items)
+                read += 1
+        t.require(0 < read < sent, f"read {read} of {sent}: the buffer did not overflow")
+        receiver.settimeout(LOOPBACK_TIMEOUT)
+        sender.sendto(b"after", receiver.getsockname())
+        counter = int_at(item_data(receiver.recvmsg(200, 64)[1], socket.SOL_SOCKET, SO_RXQ_OVFL))
+        drops = struct.unpack(f"{SK_MEMINFO_VARS}I", receiver.getsockopt(
+            socket.SOL_SOCKET, SO_MEMINFO, 4 * SK_MEMINFO_VARS))[SK_MEMINFO_DROPS]
+        t.observe("items_before_a_drop", first_items)
+        t.observe("dropped_plus_read", counter + read)
+        t.observe("counter_is_the_drop_count", counter == drops)

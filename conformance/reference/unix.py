@@ -7,7 +7,8 @@ import socket
 import stat
 import struct
 
-from conformance.reference.support import scenario, socketpair, temp_dir
+from conformance.reference.kinds import fresh_abstract_name
+from conformance.reference.support import outcome_of, scenario, socketpair, temp_dir
 
 SUN_PATH = 108  # sizeof(sockaddr_un.sun_path) on Linux; probed below, not trusted
 
@@ -162,3 +163,34 @@ def peer_credentials_name_the_other_end(t):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as lonely:
         pid, _, _ = struct.unpack("3i", lonely.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
         t.observe("unconnected_pid", pid)
+
+
+TYPE_NAMES = {socket.SOCK_STREAM: "stream", socket.SOCK_SEQPACKET: "seqpacket", socket.SOCK_DGRAM: "dgram"}
+
+
+@scenario("UNIX-09")
+def connecting_to_a_socket_of_another_type(t):
+    with temp_dir() as folder:
+        for mine, mine_name in TYPE_NAMES.items():
+            for abstract in (False, True):
+                with socket.socket(socket.AF_UNIX, mine) as lst:
+                    lst.bind(fresh_abstract_name() if abstract else os.path.join(folder, f"listener-{mine_name}"))
+                    if mine != socket.SOCK_DGRAM:
+                        lst.listen(1)
+                    outcomes = []
+                    for other, other_name in TYPE_NAMES.items():
+                        if other != mine:
+                            with socket.socket(socket.AF_UNIX, other) as c:
+                                outcomes.append(f"{other_name}: {outcome_of(c.connect, lst.getsockname())}")
+                    t.observe(f"{'abstract' if abstract else 'path'}_{mine_name}", ", ".join(outcomes))
+
+
+@scenario("UNIX-10")
+def a_path_that_is_not_a_socket(t):
+    with temp_dir() as folder, socket.socket(socket.AF_UNIX) as s, socket.socket(socket.AF_UNIX) as c:
+        t.observe("bind_in_a_missing_folder", outcome_of(s.bind, os.path.join(folder, "no-such-folder", "socket")))
+        regular = os.path.join(folder, "regular")
+        with open(regular, "w") as f:
+            f.write("not a socket")
+        t.observe("bind_a_regular_file", outcome_of(s.bind, regular))
+        t.observe("connect_to_a_regular_file", outcome_of(c.connect, regular))

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "blocked_calls.hpp"
+#include "run_context.hpp"
 #include "support.hpp"
 #include "support/behaviour.hpp"
 
@@ -182,6 +184,29 @@ inline std::string setting_outcomes(socket& s, int level, int name, std::initial
     out += (out.empty() ? "" : " ") + std::to_string(v) + ":" +
            outcome_of([&] { s.setsockopt(level, name, v); });
   return out;
+}
+
+/// What option (level, name) of `s` reads back after setting it to each of `values`, in order, as
+/// "value:read" joined by spaces ("2:3 4:7"); a setting that fails shows its outcome instead.
+inline std::string read_backs(socket& s, int level, int name, std::initializer_list<int> values) {
+  std::string out;
+  for (const int v : values) {
+    auto got = outcome_of([&] { s.setsockopt(level, name, v); });
+    if (got == "none") got = std::to_string(s.getsockopt(level, name));
+    out += (out.empty() ? "" : " ") + std::to_string(v) + ":" + got;
+  }
+  return out;
+}
+
+/// The numbers of a sysctl ("net/ipv4/tcp_rmem" gives its three); throws if it cannot be read.
+inline std::vector<long> sysctl_numbers(const std::string& name) {
+  const auto text = harness::read_sysctl(name);
+  if (!text) throw std::runtime_error("cannot read the sysctl " + name);
+  std::istringstream in(*text);
+  std::vector<long> numbers;
+  for (long v = 0; in >> v;) numbers.push_back(v);
+  if (numbers.empty()) throw std::runtime_error("the sysctl " + name + " holds no number");
+  return numbers;
 }
 
 /// The ancillary items of one datagram that `sender` sends to `receiver` (loopback timeout).

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
-// The hot calls allocate nothing: send, sendto, recv_into and recvfrom_into on IP sockets, and
-// recv allocates once. Counted by replacing the global operator new in this test binary only.
+// The hot calls allocate nothing: send, sendto, recv_into and recvfrom_into on IP sockets, the
+// batched and offloaded datagram paths, and recv allocates once. Counted by replacing the global operator new
+// in this test binary only.
 #include "socklab/socket.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <span>
+
+#include "socklab/fast_paths.hpp"
 
 namespace {
 std::atomic<long> allocations{0};
@@ -48,6 +53,31 @@ TEST(Allocation, DatagramHotCallsAllocateNothing) {
       a.sendto(payload, to);
       const auto r = b.recvfrom_into(buf);
       ASSERT_EQ(r.nbytes, payload.size());
+    }
+  });
+  EXPECT_EQ(n, 0);
+}
+
+TEST(Allocation, FastPathsAllocateNothing) {
+  socket a(family::inet, type::dgram);
+  socket b(family::inet, type::dgram);
+  a.bind(ipv4_address::loopback());
+  b.bind(ipv4_address::loopback());
+  a.connect(b.getsockname());
+  set_coalescing(b, true);
+  const std::array<std::byte, 32> payload{};
+  const std::array<std::span<const std::byte>, 4> datagrams{payload, payload, payload, payload};
+  std::array<std::array<std::byte, 64>, 4> room{};
+  const std::array<std::span<std::byte>, 4> buffers{room[0], room[1], room[2], room[3]};
+  std::array<std::size_t, 4> sizes{};
+  std::array<std::byte, 65536> big{};
+  const long n = allocations_during([&] {
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_EQ(send_batch(a, datagrams), 4U);
+      for (std::size_t got = 0; got < 4;)
+        got += recv_batch(b, std::span(buffers).subspan(got), std::span(sizes).subspan(got));
+      ASSERT_EQ(send_segmented(a, std::span(big).first(8 * 64), 64), 8U * 64);
+      for (std::size_t got = 0; got < 8 * 64;) got += recv_coalesced(b, big).bytes;
     }
   });
   EXPECT_EQ(n, 0);

@@ -9,6 +9,7 @@
 #include "socklab/counters.hpp"
 #include "socklab/descriptors.hpp"
 #include "socklab/errors.hpp"
+#include "socklab/fast_paths.hpp"
 #include "socklab/framing.hpp"
 #include "socklab/resolve.hpp"
 #include "socklab/result.hpp"

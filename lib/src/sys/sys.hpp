@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "socklab/address.hpp"
+#include "socklab/fast_paths.hpp"
 #include "socklab/result.hpp"
 #include "socklab/vocabulary.hpp"
 
@@ -106,6 +108,16 @@ result<received_message> recvmsg(int fd, family f, std::span<const std::span<std
 // Options.
 std::pair<int, int> option_level_name(option opt) noexcept;
 result<peer_credentials> peer_credentials_of(int fd) noexcept;
+
+// Linux's batched and offloaded datagram paths (socklab/fast_paths.hpp); ENOTSUP elsewhere.
+result<std::size_t> send_batch(int fd, std::span<const std::span<const std::byte>> datagrams, int flags,
+                               const wait_policy& w) noexcept;
+result<std::size_t> recv_batch(int fd, std::span<const std::span<std::byte>> buffers,
+                               std::span<std::size_t> sizes, int flags, const wait_policy& w) noexcept;
+result<std::size_t> send_segmented(int fd, std::span<const std::byte> data, std::uint16_t segment, int flags,
+                                   const wait_policy& w) noexcept;
+std::error_code set_coalescing(int fd, bool on) noexcept;
+result<coalesced> recv_coalesced(int fd, std::span<std::byte> buf, int flags, const wait_policy& w) noexcept;
 std::error_code setsockopt(int fd, int level, int name, std::span<const std::byte> value) noexcept;
 result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte> buf) noexcept;
 

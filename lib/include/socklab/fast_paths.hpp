@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Linux's batched and offloaded datagram paths, beyond Python's socket module (which has none of
+// them): many datagrams per system call with sendmmsg/recvmmsg, and UDP segmentation offload, where
+// one send carries many equal datagrams (GSO, UDP_SEGMENT) and one read may return many (GRO,
+// UDP_GRO). Each call waits and times out as the socket's send() or recv() does. Where the OS lacks
+// a path the call fails with error(ENOTSUP), and probe_fast_paths() says so beforehand.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "socklab/result.hpp"
+#include "socklab/socket.hpp"
+
+namespace socklab {
+
+/// Which paths this kernel offers, found by trying them on throwaway UDP sockets.
+struct fast_path_support {
+  bool batches = false;       // sendmmsg/recvmmsg (Linux 3.0)
+  bool segmentation = false;  // UDP_SEGMENT (Linux 4.18)
+  bool coalescing = false;    // UDP_GRO (Linux 5.0)
+};
+fast_path_support probe_fast_paths() noexcept;
+
+/// The most datagrams one send_batch or recv_batch call hands the kernel; more are the caller's to
+/// send (or read) with another call, as a partial send() leaves the rest to the caller.
+inline constexpr std::size_t batch_limit = 128;
+
+/// sendmmsg: each buffer goes as one datagram, up to batch_limit of them in one call. Returns how
+/// many the kernel took (at least one, or an error).
+std::size_t send_batch(socket& s, std::span<const std::span<const std::byte>> datagrams, int flags = 0);
+result<std::size_t> try_send_batch(socket& s, std::span<const std::span<const std::byte>> datagrams,
+                                   int flags = 0) noexcept;
+
+/// recvmmsg: waits for one datagram, then takes every one already queued, up to buffers.size() and
+/// batch_limit, one per buffer; sizes[i] is the length of the i-th (cut to its buffer, as recv_into
+/// cuts). sizes must be as long as buffers. Returns how many arrived.
+std::size_t recv_batch(socket& s, std::span<const std::span<std::byte>> buffers, std::span<std::size_t> sizes,
+                       int flags = 0);
+result<std::size_t> try_recv_batch(socket& s, std::span<const std::span<std::byte>> buffers,
+                                   std::span<std::size_t> sizes, int flags = 0) noexcept;
+
+/// UDP GSO: sends `data` as datagrams of `segment` bytes each (the last may be shorter) in one
+/// call; the kernel splits it. At most 64 KiB and the kernel's segment limit (64 before Linux 6.x,
+/// 128 after) per call, else EINVAL or EMSGSIZE. Returns data.size().
+std::size_t send_segmented(socket& s, std::span<const std::byte> data, std::uint16_t segment, int flags = 0);
+result<std::size_t> try_send_segmented(socket& s, std::span<const std::byte> data, std::uint16_t segment,
+                                       int flags = 0) noexcept;
+
+/// UDP GRO on a receiving UDP socket: the kernel may then hand several datagrams of one flow to
+/// one read, each `segment` bytes but the last (see recv_coalesced).
+void set_coalescing(socket& s, bool on);
+
+/// What one read of a coalescing socket returned: `bytes` in all, made of datagrams of `segment`
+/// bytes, the last one possibly shorter; `segment` 0 when it is a single datagram.
+struct coalesced {
+  std::size_t bytes = 0;
+  std::size_t segment = 0;
+  std::size_t datagrams() const noexcept { return segment == 0 ? 1 : (bytes + segment - 1) / segment; }
+};
+/// One read with room for a coalesced buffer (give it 64 KiB), and its segment size.
+coalesced recv_coalesced(socket& s, std::span<std::byte> buffer, int flags = 0);
+result<coalesced> try_recv_coalesced(socket& s, std::span<std::byte> buffer, int flags = 0) noexcept;
+
+}  // namespace socklab

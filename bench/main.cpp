@@ -17,6 +17,7 @@
 #include "remote/client.hpp"
 #include "remote/server.hpp"
 #include "run_context.hpp"
+#include "socklab/fast_paths.hpp"
 #include "support/harness.hpp"
 
 namespace socklab::bench {
@@ -64,6 +65,13 @@ nlohmann::json context_of(const options& o) {
   ctx["tcp_nodelay_pingpong"] = o.nodelay ? "1" : "0";
   ctx["verify"] = o.verify ? "1" : "0";
   ctx["path"] = "loopback";
+  const auto offered = probe_fast_paths();
+  std::string missing;
+  for (const auto& [name, there] :
+       {std::pair{"sendmmsg/recvmmsg", offered.batches}, std::pair{"UDP_SEGMENT", offered.segmentation},
+        std::pair{"UDP_GRO", offered.coalescing}})
+    if (!there) missing += (missing.empty() ? "" : " ") + std::string(name);
+  ctx["fast_paths_unsupported"] = missing;  // their benchmarks are left out
   if (!o.plant_family.empty())
     ctx["planted_slowdown"] =
         o.plant_family + ":" + std::to_string(static_cast<int>(o.plant_fraction * 100 + 0.5));

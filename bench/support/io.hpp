@@ -5,16 +5,21 @@
 // SO_RCVTIMEO/SO_SNDTIMEO) and both throw on error.
 #pragma once
 
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <span>
 #include <system_error>
 
 #include "endpoints.hpp"
 #include "engine/cost.hpp"
+#include "socklab/fast_paths.hpp"
 #include "socklab/socket.hpp"
 
 namespace socklab::bench {
@@ -68,6 +73,18 @@ struct via_socklab {
     c.close();
   }
   static void accept_and_close(socket& listener) { listener.accept().conn.close(); }
+  // The fast paths (socklab/fast_paths.hpp): datagrams the kernel took, or what one read returned.
+  static std::size_t send_batch(socket& s, std::span<const std::span<const std::byte>> d) {
+    return socklab::send_batch(s, d);
+  }
+  static std::size_t recv_batch(socket& s, std::span<const std::span<std::byte>> b,
+                                std::span<std::size_t> sizes) {
+    return socklab::recv_batch(s, b, sizes);
+  }
+  static void send_segmented(socket& s, std::span<const std::byte> d, std::uint16_t segment) {
+    socklab::send_segmented(s, d, segment);
+  }
+  static coalesced recv_coalesced(socket& s, std::span<std::byte> b) { return socklab::recv_coalesced(s, b); }
 };
 
 /// The socklab twin with the planted slowdown, registered in its place (under the same name) only
@@ -90,6 +107,19 @@ struct via_socklab_slowed : via_socklab {
   }
   static void connect_cycle(const target& to) {
     then_idle([&] { via_socklab::connect_cycle(to); });
+  }
+  static std::size_t send_batch(socket& s, std::span<const std::span<const std::byte>> d) {
+    return then_idle([&] { return via_socklab::send_batch(s, d); });
+  }
+  static std::size_t recv_batch(socket& s, std::span<const std::span<std::byte>> b,
+                                std::span<std::size_t> sizes) {
+    return then_idle([&] { return via_socklab::recv_batch(s, b, sizes); });
+  }
+  static void send_segmented(socket& s, std::span<const std::byte> d, std::uint16_t segment) {
+    then_idle([&] { via_socklab::send_segmented(s, d, segment); });
+  }
+  static coalesced recv_coalesced(socket& s, std::span<std::byte> b) {
+    return then_idle([&] { return via_socklab::recv_coalesced(s, b); });
   }
 };
 
@@ -181,6 +211,86 @@ struct via_posix {
         return;
       }
       if (errno != EINTR) fail("accept");
+    }
+  }
+
+  // The fast paths by hand, as the kernel's selftests (udpgso_bench_tx/rx) make them.
+  template <class Buffer>
+  static std::size_t batch_headers(std::span<const Buffer> buffers, std::array<mmsghdr, batch_limit>& msgs,
+                                   std::array<iovec, batch_limit>& iov) {
+    const auto n = std::min(buffers.size(), batch_limit);
+    for (std::size_t i = 0; i < n; ++i) {
+      iov[i] = {const_cast<std::byte*>(buffers[i].data()), buffers[i].size()};  // NOLINT: iovec is not const
+      msgs[i] = mmsghdr{};
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    return n;
+  }
+  static std::size_t send_batch(socket& s, std::span<const std::span<const std::byte>> d) {
+    std::array<mmsghdr, batch_limit> msgs;  // NOLINT(cppcoreguidelines-pro-type-member-init): filled here
+    std::array<iovec, batch_limit> iov;     // NOLINT(cppcoreguidelines-pro-type-member-init)
+    const auto n = static_cast<unsigned>(batch_headers(d, msgs, iov));
+    for (;;) {
+      const int sent = counted([&] { return ::sendmmsg(s.fileno(), msgs.data(), n, raw_send_flags); });
+      if (sent >= 0) return static_cast<std::size_t>(sent);
+      if (errno != EINTR) fail("sendmmsg");
+    }
+  }
+  static std::size_t recv_batch(socket& s, std::span<const std::span<std::byte>> b,
+                                std::span<std::size_t> sizes) {
+    std::array<mmsghdr, batch_limit> msgs;  // NOLINT(cppcoreguidelines-pro-type-member-init): filled here
+    std::array<iovec, batch_limit> iov;     // NOLINT(cppcoreguidelines-pro-type-member-init)
+    const auto n = static_cast<unsigned>(batch_headers(b, msgs, iov));
+    for (;;) {
+      const int got =
+          counted([&] { return ::recvmmsg(s.fileno(), msgs.data(), n, MSG_WAITFORONE, nullptr); });
+      if (got >= 0) {
+        for (int i = 0; i < got; ++i) sizes[i] = std::min<std::size_t>(msgs[i].msg_len, b[i].size());
+        return static_cast<std::size_t>(got);
+      }
+      if (errno != EINTR) fail("recvmmsg");
+    }
+  }
+  static void send_segmented(socket& s, std::span<const std::byte> d, std::uint16_t segment) {
+    std::array<char, CMSG_SPACE(sizeof segment)> control{};
+    iovec iov{const_cast<std::byte*>(d.data()), d.size()};  // NOLINT: iovec is not const
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control.data();
+    m.msg_controllen = control.size();
+    cmsghdr* item = CMSG_FIRSTHDR(&m);
+    item->cmsg_level = SOL_UDP;
+    item->cmsg_type = UDP_SEGMENT;
+    item->cmsg_len = CMSG_LEN(sizeof segment);
+    std::memcpy(CMSG_DATA(item), &segment, sizeof segment);
+    while (counted([&] { return ::sendmsg(s.fileno(), &m, raw_send_flags); }) < 0)
+      if (errno != EINTR) fail("sendmsg");
+  }
+  static coalesced recv_coalesced(socket& s, std::span<std::byte> b) {
+    std::array<char, CMSG_SPACE(sizeof(int))> control{};
+    iovec iov{b.data(), b.size()};
+    for (;;) {
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = control.data();
+      m.msg_controllen = control.size();
+      const auto n = counted([&] { return ::recvmsg(s.fileno(), &m, 0); });
+      if (n < 0) {
+        if (errno != EINTR) fail("recvmsg");
+        continue;
+      }
+      coalesced out{static_cast<std::size_t>(n), 0};
+      for (cmsghdr* item = CMSG_FIRSTHDR(&m); item != nullptr; item = CMSG_NXTHDR(&m, item)) {
+        int segment = 0;
+        if (item->cmsg_level != SOL_UDP || item->cmsg_type != UDP_GRO) continue;
+        std::memcpy(&segment, CMSG_DATA(item), sizeof segment);
+        if (segment > 0 && out.bytes > static_cast<std::size_t>(segment))
+          out.segment = static_cast<std::size_t>(segment);
+      }
+      return out;
     }
   }
 };

@@ -54,6 +54,25 @@ std::uint64_t send_datagrams(socket& s, std::span<const std::byte> msg, const ta
   return sent;
 }
 
+/// Sends `batch`, each buffer one datagram, in one call (sendmmsg) per operation while go() says
+/// so; returns how many datagrams the kernel took.
+template <class Io, class Go>
+std::uint64_t send_batches(socket& s, std::span<const std::span<const std::byte>> batch, Go go) {
+  std::uint64_t i = 0;
+  std::uint64_t sent = 0;
+  for (; go(i); ++i) sent += Io::send_batch(s, batch);
+  return sent;
+}
+
+/// Sends `data` as datagrams of `segment` bytes in one call (UDP GSO) per operation while go() says
+/// so; returns how many datagrams went.
+template <class Io, class Go>
+std::uint64_t send_segments(socket& s, std::span<const std::byte> data, std::size_t segment, Go go) {
+  std::uint64_t i = 0;
+  for (; go(i); ++i) Io::send_segmented(s, data, static_cast<std::uint16_t>(segment));
+  return i * ((data.size() + segment - 1) / segment);
+}
+
 /// What a run of round trips came to. Across hosts, a datagram whose echo did not come back within
 /// the socket's receive timeout is lost (and not timed); on loopback that is a stalled peer, and
 /// an error. A stream cannot lose one.
@@ -131,6 +150,37 @@ void receive_datagrams(socket& s, std::span<std::byte> buf, std::size_t size, bo
     } else if (sink.marker(buf.first(*n))) {
       return;
     }
+  }
+}
+
+/// receive_datagrams a batch at a time (recvmmsg): every buffer holds more than `size` and a marker.
+template <class Io, class Sink>
+void receive_batches(socket& s, std::span<const std::span<std::byte>> buffers, std::span<std::size_t> sizes,
+                     std::size_t size, Sink& sink) {
+  for (;;) {
+    const auto n = sink.patiently([&] { return Io::recv_batch(s, buffers, sizes); });
+    if (!n) return;
+    for (std::size_t i = 0; i < *n; ++i) {
+      if (sizes[i] == size) {
+        sink.got(size, buffers[i].first(size));
+      } else if (sink.marker(buffers[i].first(sizes[i]))) {
+        return;
+      }
+    }
+  }
+}
+
+/// receive_datagrams on a coalescing (UDP GRO) socket: one read may hold many datagrams of `size`
+/// bytes, counted as that many, and a shorter last one (a marker, where the path coalesces it).
+template <class Io, class Sink>
+void receive_coalesced(socket& s, std::span<std::byte> buf, std::size_t size, Sink& sink) {
+  for (;;) {
+    const auto r = sink.patiently([&] { return Io::recv_coalesced(s, buf); });
+    if (!r) return;
+    const std::size_t whole = r->segment == size ? r->bytes / size : (r->bytes == size ? 1 : 0);
+    if (whole > 0) sink.got(whole * size, buf.first(whole * size), whole);
+    const auto rest = buf.subspan(whole * size, r->bytes - whole * size);
+    if (!rest.empty() && sink.marker(rest)) return;
   }
 }
 

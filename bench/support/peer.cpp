@@ -77,9 +77,9 @@ std::vector<std::byte> marker_datagram(std::uint64_t request, std::size_t data_s
   return m;
 }
 
-void peer_context::got(std::size_t n, std::span<const std::byte> data) {
+void peer_context::got(std::size_t n, std::span<const std::byte> data, std::uint64_t messages) {
   seen_.bytes += n;
-  ++seen_.messages;
+  seen_.messages += messages;
   if (verify_) seen_.checksum += byte_sum(data);
   if (seen_.bytes >= board_.target_bytes.load(std::memory_order_acquire) ||
       seen_.messages >= board_.target_messages.load(std::memory_order_acquire))

@@ -46,9 +46,10 @@ class peer_context {
       : sock(s), board_(b), stop_fd_(stop_fd), ack_fd_(ack_fd), verify_(verify) {}
   socket& sock;
 
-  /// Counts a received message (a datagram, a stream read, an accepted connection) of `n` bytes and
-  /// acknowledges the pending request once its count is reached. Cheap: two loads and a compare.
-  void got(std::size_t n, std::span<const std::byte> data = {});
+  /// Counts a received message (a datagram, a stream read, an accepted connection) of `n` bytes, or
+  /// `messages` of them in `n` bytes (a coalesced read), and acknowledges the pending request once
+  /// its count is reached. Cheap: two loads and a compare.
+  void got(std::size_t n, std::span<const std::byte> data = {}, std::uint64_t messages = 1);
   /// Handles a datagram that is not data (see marker_datagram): acknowledges the request it names
   /// if that is the pending one. True when the measuring side asked the peer to stop.
   bool marker(std::span<const std::byte> datagram);

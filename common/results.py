@@ -26,6 +26,9 @@ METRICS = {
     "p999_us": (False, "µs", 1.0),
     "max_us": (False, "µs", 1.0),
     "loss_ratio": (False, "", 1.0),
+    "items_per_cpu_second": (True, "/CPU s", 1.0),  # connections per CPU second of both ends
+    "cpu_ns_per_datagram": (False, "ns", 1.0),
+    "peer_cpu_ns_per_datagram": (False, "ns", 1.0),
     "real_time": (False, "ns", 1.0),
     "cpu_time": (False, "ns", 1.0),  # the measuring thread's CPU per operation
 }

@@ -21,7 +21,7 @@ bool higher_is_better(const std::string& metric) { return metric.find("per_secon
 
 std::string headline_of(const std::string& family) {
   if (family.ends_with("_pingpong")) return "p50_us";
-  if (family.ends_with("_connect")) return "items_per_second";
+  if (family.ends_with("_connect") || family.ends_with("_crr")) return "items_per_second";
   return "bytes_per_second";
 }
 

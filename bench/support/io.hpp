@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <span>
+#include <stdexcept>
 #include <system_error>
 
 #include "endpoints.hpp"
@@ -63,16 +64,39 @@ struct via_socklab {
   static bool send(socket& s, std::span<const std::byte> b) { return s.send(b) == b.size(); }
   static void send_to(socket& s, std::span<const std::byte> b, const target& to) { s.sendto(b, to.addr); }
   static std::size_t recv_from(socket& s, std::span<std::byte> b) { return s.recvfrom_into(b).nbytes; }
-  /// One connection's life: socket, watchdog, connect, wait for the server's close, close.
-  static void connect_cycle(const target& to) {
+  /// One connection's life: socket, watchdog, connect, a transaction if `request` is not empty
+  /// (send it, read `reply.size()` bytes back), wait for the server's close, close.
+  static void connect_cycle(const target& to, std::span<const std::byte> request = {},
+                            std::span<std::byte> reply = {}) {
     socket c(family_of(to.addr), type::stream);
     set_watchdog(c.fileno());  // the same two setsockopt calls as the raw twin
     c.connect(to.addr);
+    if (!request.empty()) {
+      c.sendall(request);
+      for (std::size_t got = 0; got < reply.size();) {
+        const auto n = c.recv_into(reply.subspan(got));
+        if (n == 0) throw std::runtime_error("the server closed before its whole reply");
+        got += n;
+      }
+    }
     std::byte b{};
     c.recv_into(std::span(&b, 1));
     c.close();
   }
-  static void accept_and_close(socket& listener) { listener.accept().conn.close(); }
+  /// Accepts one connection; if `buf` is not empty, reads that many bytes and sends them back;
+  /// closes it.
+  static void accept_and_close(socket& listener, std::span<std::byte> buf = {}) {
+    auto c = listener.accept().conn;
+    if (!buf.empty()) {
+      for (std::size_t got = 0; got < buf.size();) {
+        const auto n = c.recv_into(buf.subspan(got));
+        if (n == 0) throw std::runtime_error("the client closed before its whole request");
+        got += n;
+      }
+      c.sendall(buf);
+    }
+    c.close();
+  }
   // The fast paths (socklab/fast_paths.hpp): datagrams the kernel took, or what one read returned.
   static std::size_t send_batch(socket& s, std::span<const std::span<const std::byte>> d) {
     return socklab::send_batch(s, d);
@@ -105,8 +129,9 @@ struct via_socklab_slowed : via_socklab {
   static std::size_t recv_from(socket& s, std::span<std::byte> b) {
     return then_idle([&] { return via_socklab::recv_from(s, b); });
   }
-  static void connect_cycle(const target& to) {
-    then_idle([&] { via_socklab::connect_cycle(to); });
+  static void connect_cycle(const target& to, std::span<const std::byte> request = {},
+                            std::span<std::byte> reply = {}) {
+    then_idle([&] { via_socklab::connect_cycle(to, request, reply); });
   }
   static std::size_t send_batch(socket& s, std::span<const std::span<const std::byte>> d) {
     return then_idle([&] { return via_socklab::send_batch(s, d); });
@@ -185,29 +210,62 @@ struct via_posix {
       if (errno != EINTR) fail("recvfrom");
     }
   }
-  static void connect_cycle(const target& to) {
+  // Blocking send and recv loops on a bare descriptor (a connection's whole life is raw here).
+  static void send_all_fd(int fd, std::span<const std::byte> b) {
+    for (std::size_t sent = 0; sent < b.size();) {
+      const auto n = counted([&] { return ::send(fd, b.data() + sent, b.size() - sent, raw_send_flags); });
+      if (n >= 0) {
+        sent += static_cast<std::size_t>(n);
+      } else if (errno != EINTR) {
+        fail("send");
+      }
+    }
+  }
+  static void recv_exact_fd(int fd, std::span<std::byte> b) {
+    for (std::size_t got = 0; got < b.size();) {
+      const auto n = counted([&] { return ::recv(fd, b.data() + got, b.size() - got, 0); });
+      if (n > 0) {
+        got += static_cast<std::size_t>(n);
+      } else if (n == 0) {
+        throw std::runtime_error("the other end closed in the middle of a message");
+      } else if (errno != EINTR) {
+        fail("recv");
+      }
+    }
+  }
+  struct closer {
+    int fd;
+    ~closer() {
+      counted([&] { return ::close(fd); });
+    }
+  };
+  static void connect_cycle(const target& to, std::span<const std::byte> request = {},
+                            std::span<std::byte> reply = {}) {
     const int fd = counted([&] { return ::socket(to.native.ss_family, SOCK_STREAM, 0); });
     if (fd < 0) fail("socket");
-    struct closer {
-      int fd;
-      ~closer() {
-        counted([&] { return ::close(fd); });
-      }
-    } guard{fd};
+    const closer guard{fd};
     set_watchdog(fd);
     while (counted([&] {
              return ::connect(fd, reinterpret_cast<const sockaddr*>(&to.native), to.native_len);
            }) != 0)
       if (errno != EINTR) fail("connect");
+    if (!request.empty()) {
+      send_all_fd(fd, request);
+      recv_exact_fd(fd, reply);
+    }
     char b = 0;
     while (counted([&] { return ::recv(fd, &b, 1, 0); }) < 0)
       if (errno != EINTR) fail("recv");
   }
-  static void accept_and_close(socket& listener) {
+  static void accept_and_close(socket& listener, std::span<std::byte> buf = {}) {
     for (;;) {
       const int fd = counted([&] { return ::accept(listener.fileno(), nullptr, nullptr); });
       if (fd >= 0) {
-        counted([&] { return ::close(fd); });
+        const closer guard{fd};
+        if (!buf.empty()) {
+          recv_exact_fd(fd, buf);
+          send_all_fd(fd, buf);
+        }
         return;
       }
       if (errno != EINTR) fail("accept");

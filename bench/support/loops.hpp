@@ -118,11 +118,13 @@ round_trip_count round_trips(socket& s, type t, std::span<const std::byte> msg, 
   return c;
 }
 
-/// New connections to `to`, each waiting for the server's close.
+/// New connections to `to`, each with one transaction (`request` out, `reply` back) unless
+/// `request` is empty, each waiting for the server's close.
 template <class Io, class Go>
-std::uint64_t connect_cycles(const target& to, Go go) {
+std::uint64_t connect_cycles(const target& to, std::span<const std::byte> request, std::span<std::byte> reply,
+                             Go go) {
   std::uint64_t i = 0;
-  for (; go(i); ++i) Io::connect_cycle(to);
+  for (; go(i); ++i) Io::connect_cycle(to, request, reply);
   return i;
 }
 
@@ -210,17 +212,18 @@ void echo_datagrams(socket& s, std::span<std::byte> buf, std::size_t size, Sink&
   }
 }
 
-/// Accepts and closes connections until the sink is told to stop (after an accept).
+/// Accepts connections, answers each one's request of buf.size() bytes (if any) and closes it,
+/// until the sink is told to stop (after an accept).
 template <class Io, class Sink>
-void accept_connections(socket& listener, Sink& sink) {
+void accept_connections(socket& listener, std::span<std::byte> buf, Sink& sink) {
   for (;;) {
     if (!sink.patiently([&] {
-          Io::accept_and_close(listener);
+          Io::accept_and_close(listener, buf);
           return true;
         }))
       return;
     if (sink.stop_requested()) return;
-    sink.got(0, {});
+    sink.got(buf.size(), buf);
   }
 }
 

@@ -88,13 +88,17 @@ class Soak:
                 self.end("the time limit")
                 return
             number += 1
+            seconds = 0.0
             for suite in SUITES:
                 run = run_once(index, number, suite, self.conform, self.python, self.folder)
+                seconds += run.seconds
                 with self.lock:
                     self.runs.append(run)
                 if run.status != "pass":
                     self.end(f"copy {index} pass {number}: {suite} {run.status}")
                     return
+            if index == 0:  # a long soak says how it goes
+                print(f"soak: pass {number}/{self.passes} passed in {seconds:.0f} s", flush=True)
         if index == 0:
             self.end("all passes done")
 

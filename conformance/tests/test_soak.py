@@ -53,9 +53,11 @@ def summary_in(out):
         return json.load(f)
 
 
-def test_every_pass_passing_is_ok_and_keeps_no_report(fake, tmp_path):
+def test_every_pass_passing_is_ok_and_keeps_no_report(fake, tmp_path, capsys):
     out = tmp_path / "out"
     assert soak_with(fake, out, "--passes", "3", "--copies", "2") == 0
+    said = capsys.readouterr().out
+    assert [line.split(" passed")[0] for line in said.splitlines()[:3]] == [f"soak: pass {n}/3" for n in (1, 2, 3)]
     s = summary_in(out)
     assert s["ok"] and s["measured_copy"]["passes_in_a_row"] == 3 and s["failures"] == []
     assert s["measured_copy"]["pass_seconds"]["max"] >= s["measured_copy"]["pass_seconds"]["median"] > 0

@@ -134,6 +134,10 @@ def throughput(runs, labels, protocol, families):
     return fig
 
 
+# udp_stream and the fast paths that send the same datagrams (socklab/fast_paths.hpp).
+FAST_PATH_FAMILIES = ["udp_stream", "udp_stream_mmsg", "udp_stream_gso", "udp_stream_gso_gro"]
+
+
 PERCENTILES = (("p50_us", "p50", "-"), ("p99_us", "p99", "--"), ("p999_us", "p99.9", ":"))
 
 

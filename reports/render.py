@@ -5,7 +5,7 @@ import math
 import os
 
 from common.units import format_observed, format_value as fmt
-from reports.plots import IMPL_ORDER, change_spread, percent_change, verdict_by_name
+from reports.plots import FAST_PATH_FAMILIES, IMPL_ORDER, change_spread, percent_change, verdict_by_name
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
                    ("cores", ("num_cpus",)), ("commit", ("socklab_commit",)), ("build", ("build_type",)),
@@ -155,6 +155,36 @@ def costs_table(run):
                            for s in (ours, raw))
         switches = "–" if not ours or ours.get("switches_per_op") is None else f"{ours['switches_per_op']:.3f}"
         rows.append([key, cpu(ours), cpu(raw), added, cpu(ours, "peer_cpu_ns_per_op"), calls, switches])
+    return header, rows
+
+
+def fast_paths_table(run):
+    """The UDP fast paths against udp_stream, per implementation and size: datagrams sent per second
+    and the speed-up, the share received, datagrams per call, and CPU per datagram on each end
+    (medians over the repetitions). No rows without a fast-path benchmark."""
+    by = {(b.family, b.impl, b.size): b for b in run.benchmarks.values() if b.family in FAST_PATH_FAMILIES}
+    if not any(family != FAST_PATH_FAMILIES[0] for family, _, _ in by):
+        return [], []
+    header = ["benchmark", "datagrams/s", "× udp_stream", "received", "datagrams/call", "CPU ns/datagram",
+              "receiver CPU ns/datagram"]
+
+    def number(b, metric, form):
+        v = b.median(metric)
+        return "–" if v is None or math.isnan(v) else form.format(v)
+
+    rows = []
+    for (family, impl, size), b in sorted(by.items(), key=lambda kv: (kv[0][2] or 0, kv[0][1],
+                                                                       FAST_PATH_FAMILIES.index(kv[0][0]))):
+        plain = by.get((FAST_PATH_FAMILIES[0], impl, size))
+        speedup = "–"
+        if plain is not None and plain.median("items_per_second") > 0:
+            speedup = f"{b.median('items_per_second') / plain.median('items_per_second'):.1f}"
+        received = number(b, "loss_ratio", "{:.1%}")
+        if received != "–":
+            received = f"{1 - b.median('loss_ratio'):.1%}"
+        rows.append([b.name, number(b, "items_per_second", "{:,.0f}"), speedup, received,
+                     number(b, "datagrams_per_call", "{:.0f}"), number(b, "cpu_ns_per_datagram", "{:,.0f}"),
+                     number(b, "peer_cpu_ns_per_datagram", "{:,.0f}")])
     return header, rows
 
 
@@ -321,6 +351,10 @@ def sections(report):
         header, rows = costs_table(run)
         if rows:
             blocks += [("text", "What each operation costs (medians over the repetitions):"), ("table", header, rows)]
+        header, rows = fast_paths_table(run)
+        if rows:
+            blocks += [("text", "UDP fast paths (socklab/fast_paths.hpp) against one datagram per call:"),
+                       ("table", header, rows)]
         header, rows = peers_table(run)
         if rows:
             blocks += [("text", "Against the peer tools, measured interleaved with socklab round by round:"),

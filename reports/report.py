@@ -105,19 +105,15 @@ def load_verdict(path):
     return doc
 
 
-# udp_stream and the fast paths that send the same datagrams (socklab/fast_paths.hpp).
-FAST_PATH_FAMILIES = ["udp_stream", "udp_stream_mmsg", "udp_stream_gso", "udp_stream_gso_gro"]
-
-
 def build_figures(report):
     """[(stem, title, figure)] for every figure the inputs have data for."""
     runs, labels = report.bench_runs, report.bench_labels
-    has_fast_paths = any(b.family in FAST_PATH_FAMILIES[1:] for run in runs for b in run.benchmarks.values())
+    has_fast_paths = any(b.family in plots.FAST_PATH_FAMILIES[1:] for run in runs for b in run.benchmarks.values())
     made = [
         ("throughput_tcp", "TCP stream throughput", plots.throughput(runs, labels, "TCP", ["tcp_stream"])),
         ("throughput_udp", "UDP stream throughput", plots.throughput(runs, labels, "UDP", ["udp_stream"])),
         ("throughput_udp_fast_paths", "UDP fast paths: sendmmsg batches, GSO, GSO with GRO",
-         plots.throughput(runs, labels, "UDP fast paths", FAST_PATH_FAMILIES) if has_fast_paths else None),
+         plots.throughput(runs, labels, "UDP fast paths", plots.FAST_PATH_FAMILIES) if has_fast_paths else None),
         ("throughput_unix", "Unix stream and datagram throughput",
          plots.throughput(runs, labels, "Unix", ["unix_stream", "unix_dgram"])),
         ("latency", "Ping-pong latency percentiles", plots.latency(runs, labels)),

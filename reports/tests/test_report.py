@@ -2,6 +2,7 @@
 from the matplotlib artists into figures.json), the numbers in summary.md, and bad input."""
 import json
 import re
+import statistics
 import pathlib
 import subprocess
 import sys
@@ -374,3 +375,32 @@ def test_overhead_verdicts_and_intervals_are_drawn(v2):
     assert "95 % interval" in rates["title"] and "no measurable difference" in latency["title"]
     [tcp] = figures(out)["throughput_tcp"]["axes"]
     assert "95 % interval" in tcp["title"]
+
+
+FAST = FIX / "bench_fast_paths.json"  # a real quick run: udp_stream and its fast paths at 64 B
+
+
+def test_fast_paths_get_their_figure_and_table(tmp_path):
+    r = run(FAST, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    [ax] = figures(tmp_path / "out")["throughput_udp_fast_paths"]["axes"]
+    assert {s["label"] for s in ax["lines"]} == {f"{impl} ({family})" for impl in ("socklab", "raw") for family in
+                                                 ("udp_stream", "udp_stream_mmsg", "udp_stream_gso", "udp_stream_gso_gro")}
+    doc = json.loads(FAST.read_text())
+    rates = {}
+    for row in doc["benchmarks"]:
+        if row.get("run_type") == "iteration":
+            rates.setdefault(row["name"], []).append(row["items_per_second"])
+    md = (tmp_path / "out" / "summary.md").read_text()
+    table = md.split("UDP fast paths (socklab/fast_paths.hpp)")[1].split("\n\n")[1]
+    rows = {cells[0]: cells for cells in (
+        [c.strip() for c in line.strip("|").split("|")] for line in table.splitlines()[2:])}
+    assert set(rows) == {f"{f}/{impl}/size:64" for impl in ("socklab", "raw") for f in
+                         ("udp_stream", "udp_stream_mmsg", "udp_stream_gso", "udp_stream_gso_gro")}
+    gro = rows["udp_stream_gso_gro/socklab/size:64"]
+    assert gro[4] == "64" and rows["udp_stream_mmsg/raw/size:64"][4] == "32" and rows["udp_stream/raw/size:64"][4] == "1"
+    assert rows["udp_stream/socklab/size:64"][2] == "1.0"
+    # the speed-up is the ratio of the two medians of datagrams sent per second
+    speedup = statistics.median(rates["udp_stream_gso_gro/socklab/size:64"]) / statistics.median(
+        rates["udp_stream/socklab/size:64"])
+    assert gro[2] == f"{speedup:.1f}" and speedup > 1

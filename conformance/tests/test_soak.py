@@ -13,22 +13,24 @@ import pytest
 
 from conformance import soak
 
-# Stands in for both socklab-conform (--report=FILE) and CPython (-m ... --report FILE): counts its
-# runs in a file, writes a one-behaviour report that fails on run FAKE_FAIL_AT, or none at all on
-# run FAKE_SILENT_AT.
+# Stands in for both socklab-conform (--report=FILE) and CPython (-m ... --report FILE): writes a
+# one-behaviour report that passes, or, counting its runs in a file (with one copy running), fails
+# on run FAKE_FAIL_AT or writes none at all on run FAKE_SILENT_AT.
 FAKE_SUITE = textwrap.dedent("""\
     #!/usr/bin/python3
     import json, os, sys
     args = sys.argv[1:]
     report = next((a.split("=", 1)[1] for a in args if a.startswith("--report=")), None)
     report = report or args[args.index("--report") + 1]
-    counter = os.environ["FAKE_COUNTER"]
-    n = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
-    with open(counter, "w") as f:
-        f.write(str(n))
-    if n == int(os.environ.get("FAKE_SILENT_AT", "0")):
+    n = 0
+    if "FAKE_FAIL_AT" in os.environ or "FAKE_SILENT_AT" in os.environ:  # one copy: no race on the file
+        counter = os.environ["FAKE_COUNTER"]
+        n = (int(open(counter).read()) if os.path.exists(counter) else 0) + 1
+        with open(counter, "w") as f:
+            f.write(str(n))
+    if n == int(os.environ.get("FAKE_SILENT_AT", "-1")):
         sys.exit(3)
-    status = "fail" if n == int(os.environ.get("FAKE_FAIL_AT", "0")) else "pass"
+    status = "fail" if n == int(os.environ.get("FAKE_FAIL_AT", "-1")) else "pass"
     with open(report, "w") as f:
         json.dump({"behaviours": [{"id": "X-01", "status": status}], "summary": {}}, f)
     sys.exit(1 if status == "fail" else 0)

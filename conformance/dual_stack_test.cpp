@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // W. IPv6 sockets and IPv4 (DUAL-*): IPV6_V6ONLY, the ports a dual-stack socket holds in both
 // families, and IPv4 peers seen as v4-mapped IPv6 addresses.
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "socklab/connection.hpp"
 #include "support/fixtures.hpp"
@@ -43,24 +45,55 @@ TEST_F(DualStack, DUAL_01_V6onlyDefaultsToOffAndIsSetBeforeBind) {
 }
 
 // Stream sockets that never listen: bound to a wildcard, they are reachable from nowhere.
+// Copies of this suite running at once (the soak) take ports from one range, and an IPv6 socket's
+// port says nothing of the IPv4 port of the same number, which another process may hold. So each
+// check runs on fresh sockets, `attempt()` giving its outcome and the port it used, and once those
+// sockets are gone `held_elsewhere(port)` says whether someone else has that port: then the outcome
+// proves nothing and the check runs again on another port.
+template <class Attempt, class Probe>
+std::string unless_held_elsewhere(Attempt attempt, Probe held_elsewhere) {
+  for (int tries = 0; tries < 20; ++tries) {
+    const auto [outcome, port] = attempt();
+    if (!held_elsewhere(port)) return outcome;
+  }
+  throw std::runtime_error("20 ports in a row were held by another process");
+}
+
+bool v4_port_taken(int port) {
+  socket probe(family::inet, type::stream);
+  return outcome_of([&] { probe.bind(ipv4_address::loopback(port)); }) != "none";
+}
+
 TEST_F(DualStack, DUAL_02_ADualStackWildcardHoldsTheIpv4PortToo) {
   for (const bool v6only : {false, true}) {
-    auto wildcard = v6_socket(v6only);
-    wildcard.bind(ipv6_address::any());
-    socket v4(family::inet, type::stream);
-    const auto got = outcome_of([&] { v4.bind(ipv4_address::loopback(port_of(wildcard.getsockname()))); });
+    const auto got = unless_held_elsewhere(
+        [&] {
+          auto wildcard = v6_socket(v6only);
+          wildcard.bind(ipv6_address::any());
+          const int port = port_of(wildcard.getsockname());
+          socket v4(family::inet, type::stream);
+          return std::pair{outcome_of([&] { v4.bind(ipv4_address::loopback(port)); }), port};
+        },
+        v4_port_taken);
     observe(v6only ? "v6only_then_v4" : "dual_then_v4", got);
     EXPECT_EQ(got, v6only ? "none" : "OSError EADDRINUSE");
   }
 }
 
 TEST_F(DualStack, DUAL_03_AnIpv4WildcardBlocksADualStackBindOnly) {
-  socket v4(family::inet, type::stream);
-  v4.bind(ipv4_address::any());
-  const int port = port_of(v4.getsockname());
   for (const bool v6only : {false, true}) {
-    auto v6 = v6_socket(v6only);
-    const auto got = outcome_of([&] { v6.bind(ipv6_address::any(port)); });
+    const auto got = unless_held_elsewhere(
+        [&] {
+          socket v4(family::inet, type::stream);
+          v4.bind(ipv4_address::any());
+          const int port = port_of(v4.getsockname());
+          auto v6 = v6_socket(v6only);
+          return std::pair{outcome_of([&] { v6.bind(ipv6_address::any(port)); }), port};
+        },
+        [](int port) {  // a dual-stack bind meets every holder of the port, of either family
+          auto probe = v6_socket(false);
+          return outcome_of([&] { probe.bind(ipv6_address::any(port)); }) != "none";
+        });
     observe(v6only ? "v6only_after_v4" : "dual_after_v4", got);
     EXPECT_EQ(got, v6only ? "none" : "OSError EADDRINUSE");
   }
@@ -68,12 +101,21 @@ TEST_F(DualStack, DUAL_03_AnIpv4WildcardBlocksADualStackBindOnly) {
 
 TEST_F(DualStack, DUAL_04_AV6onlyListenerRefusesIpv4Clients) {
   for (const bool v6only : {false, true}) {
-    auto l = v6_socket(v6only);
-    l.bind(ipv6_address::any());
-    l.listen();
-    socket client(family::inet, type::stream);
-    client.settimeout(loopback_timeout);
-    const auto got = outcome_of([&] { client.connect(ipv4_address::loopback(port_of(l.getsockname()))); });
+    const auto got = unless_held_elsewhere(
+        [&] {
+          auto l = v6_socket(v6only);
+          l.bind(ipv6_address::any());
+          l.listen();
+          const int port = port_of(l.getsockname());
+          socket client(family::inet, type::stream);
+          client.settimeout(loopback_timeout);
+          return std::pair{outcome_of([&] { client.connect(ipv4_address::loopback(port)); }), port};
+        },
+        [](int port) {  // someone else listens on the IPv4 port
+          socket probe(family::inet, type::stream);
+          probe.settimeout(loopback_timeout);
+          return outcome_of([&] { probe.connect(ipv4_address::loopback(port)); }) == "none";
+        });
     observe(v6only ? "v6only" : "dual", got);
     EXPECT_EQ(got, v6only ? "ConnectionRefusedError ECONNREFUSED" : "none");
   }

@@ -33,37 +33,71 @@ def v6only_defaults_to_off_and_is_set_before_bind(t):
         t.observe("after_bind", outcome_of(bound.setsockopt, socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1))
 
 
+def unless_held_elsewhere(attempt, held_elsewhere):
+    """As socklab-conform's: copies of the suite running at once take ports from one range, and an
+    IPv6 socket's port says nothing of the IPv4 port of that number, which another process may
+    hold. attempt() checks on fresh sockets and returns (outcome, port); once its sockets are gone,
+    held_elsewhere(port) says whether someone else has the port, and then it checks again."""
+    for _ in range(20):
+        outcome, port = attempt()
+        if not held_elsewhere(port):
+            return outcome
+    raise RuntimeError("20 ports in a row were held by another process")
+
+
+def v4_port_taken(port):
+    with socket.socket() as probe:
+        return outcome_of(probe.bind, ("127.0.0.1", port)) != "none"
+
+
 # Stream sockets that never listen: bound to a wildcard, they are reachable from nowhere.
 @scenario("DUAL-02")
 def a_dual_stack_wildcard_holds_the_ipv4_port_too(t):
     need_ipv6(t)
     for v6only in (False, True):
-        with v6_socket(v6only) as wildcard, socket.socket() as v4:
-            wildcard.bind(("::", 0))
-            t.observe("v6only_then_v4" if v6only else "dual_then_v4",
-                      outcome_of(v4.bind, ("127.0.0.1", wildcard.getsockname()[1])))
+        def attempt():
+            with v6_socket(v6only) as wildcard, socket.socket() as v4:
+                wildcard.bind(("::", 0))
+                port = wildcard.getsockname()[1]
+                return outcome_of(v4.bind, ("127.0.0.1", port)), port
+        t.observe("v6only_then_v4" if v6only else "dual_then_v4", unless_held_elsewhere(attempt, v4_port_taken))
+
+
+def dual_port_taken(port):  # a dual-stack bind meets every holder of the port, of either family
+    with v6_socket(False) as probe:
+        return outcome_of(probe.bind, ("::", port)) != "none"
 
 
 @scenario("DUAL-03")
 def an_ipv4_wildcard_blocks_a_dual_stack_bind_only(t):
     need_ipv6(t)
-    with socket.socket() as v4:
-        v4.bind(("0.0.0.0", 0))
-        port = v4.getsockname()[1]
-        for v6only in (False, True):
-            with v6_socket(v6only) as v6:
-                t.observe("v6only_after_v4" if v6only else "dual_after_v4", outcome_of(v6.bind, ("::", port)))
+    for v6only in (False, True):
+        def attempt():
+            with socket.socket() as v4, v6_socket(v6only) as v6:
+                v4.bind(("0.0.0.0", 0))
+                port = v4.getsockname()[1]
+                return outcome_of(v6.bind, ("::", port)), port
+        t.observe("v6only_after_v4" if v6only else "dual_after_v4", unless_held_elsewhere(attempt, dual_port_taken))
+
+
+def v4_listener_there(port):
+    with socket.socket() as probe:
+        probe.settimeout(LOOPBACK_TIMEOUT)
+        return outcome_of(probe.connect, ("127.0.0.1", port)) == "none"
 
 
 @scenario("DUAL-04")
 def a_v6only_listener_refuses_ipv4_clients(t):
     need_ipv6(t)
     for v6only in (False, True):
-        with v6_socket(v6only) as lst, socket.socket() as client:
-            lst.bind(("::", 0))
-            lst.listen()
-            client.settimeout(LOOPBACK_TIMEOUT)
-            t.observe("v6only" if v6only else "dual", outcome_of(client.connect, ("127.0.0.1", lst.getsockname()[1])))
+        def attempt():
+            with v6_socket(v6only) as lst, socket.socket() as client:
+                lst.bind(("::", 0))
+                lst.listen()
+                client.settimeout(LOOPBACK_TIMEOUT)
+                port = lst.getsockname()[1]
+                return outcome_of(client.connect, ("127.0.0.1", port)), port
+        t.observe("v6only" if v6only else "dual", unless_held_elsewhere(attempt, v4_listener_there))
 
 
 @scenario("DUAL-05")

@@ -4,7 +4,11 @@
 // connection serves the whole benchmark, warmed up until its rate has settled (as iperf3's --omit
 // does): a fresh connection per repetition had measured TCP's start, 10-20 % below what one
 // connection delivers at 64 KiB and more. A repetition lasts until the receiver has every byte.
+//   tcp_stream_zerocopy: the same with SO_ZEROCOPY and MSG_ZEROCOPY sends; a repetition also lasts
+//                        until every send's completion has been read, and zerocopy_copied_share
+//                        says how many the kernel copied after all (on loopback, all of them).
 #include "families.hpp"
+#include "socklab/fast_paths.hpp"
 #include "support/loops.hpp"
 #include "support/twins.hpp"
 
@@ -14,9 +18,11 @@ namespace {
 template <class Io>
 class stream_session final : public session {
  public:
-  stream_session(std::size_t size, family f) : size_(size), msg_(pattern(size)) {
+  stream_session(std::size_t size, family f, bool zerocopy = false)
+      : size_(size), msg_(pattern(size)), zerocopy_(zerocopy) {
     auto pair = stream_pair(f, /*nodelay=*/false);
     near_ = std::move(pair.near);
+    if (zerocopy_) set_zerocopy(near_, true);
     peer_.emplace(start_peer(std::move(pair.far), [size](peer_context& ctx) {
       buffer buf(size);
       receive_stream<Io>(ctx.sock, buf, ctx);
@@ -28,8 +34,14 @@ class stream_session final : public session {
     peer_->expect_bytes(sent_);
     const auto c0 = thread_cost::now();
     const auto t0 = clock::now();
-    send_stream<Io>(near_, msg_, count{n});
+    const auto before = tally_;
+    if (zerocopy_) {
+      send_stream_zerocopy<Io>(near_, msg_, tally_, count{n});
+    } else {
+      send_stream<Io>(near_, msg_, count{n});
+    }
     const auto seen = peer_->acknowledged(current().watchdog);
+    if (zerocopy_) await_completions();
     const auto t1 = clock::now();
     const auto c1 = thread_cost::now();
     if (seen.bytes != sent_)
@@ -42,6 +54,9 @@ class stream_session final : public session {
     const double secs = s.seconds;
     s.counters = {{"bytes_per_second", static_cast<double>(n * size_) / secs},
                   {"items_per_second", static_cast<double>(n) / secs}};
+    if (zerocopy_ && tally_.done > before.done)
+      s.counters.emplace_back("zerocopy_copied_share", static_cast<double>(tally_.copied - before.copied) /
+                                                           static_cast<double>(tally_.done - before.done));
     return s;
   }
 
@@ -55,8 +70,19 @@ class stream_session final : public session {
   }
 
  private:
+  // The last completions come once the receiver has read the data: wait for them, bounded.
+  void await_completions() {
+    const auto deadline = clock::now() + current().watchdog;
+    for (collect_zerocopy<Io>(near_, tally_); tally_.done < tally_.calls; collect_zerocopy<Io>(near_, tally_))
+      if (clock::now() > deadline)
+        throw std::runtime_error(std::to_string(tally_.calls - tally_.done) +
+                                 " zerocopy completions never came");
+  }
+
   std::size_t size_;
   buffer msg_;
+  bool zerocopy_;
+  zerocopy_tally tally_;
   socket near_;
   std::optional<peer_runner> peer_;
   std::uint64_t sent_ = 0;
@@ -76,6 +102,10 @@ std::vector<bench_case> stream_cases(profile p) {
       out, "unix_stream",
       quick ? std::vector<std::int64_t>{4096, 65536} : std::vector<std::int64_t>{64, 4096, 65536, 1 << 20},
       family::unix_domain);
+  if (probe_fast_paths().zerocopy)  // else left out, and the run's context says so
+    add_twins<stream_session>(out, "tcp_stream_zerocopy", std::vector<std::int64_t>{65536, 1 << 20},
+                              family::inet,
+                              /*zerocopy=*/true);
   return out;
 }
 

@@ -27,6 +27,7 @@ METRICS = {
     "max_us": (False, "µs", 1.0),
     "loss_ratio": (False, "", 1.0),
     "items_per_cpu_second": (True, "/CPU s", 1.0),  # connections per CPU second of both ends
+    "zerocopy_copied_share": (False, "", 1.0),  # MSG_ZEROCOPY sends the kernel copied after all
     "datagrams_per_call": (True, "", 1.0),  # a fast path's batch or segment count: what it is, not a score
     "cpu_ns_per_datagram": (False, "ns", 1.0),
     "peer_cpu_ns_per_datagram": (False, "ns", 1.0),

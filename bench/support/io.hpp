@@ -5,8 +5,11 @@
 // SO_RCVTIMEO/SO_SNDTIMEO) and both throw on error.
 #pragma once
 
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
+#include <time.h>  // before linux/errqueue.h, which uses struct timespec without it
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <system_error>
@@ -109,6 +113,10 @@ struct via_socklab {
     socklab::send_segmented(s, d, segment);
   }
   static coalesced recv_coalesced(socket& s, std::span<std::byte> b) { return socklab::recv_coalesced(s, b); }
+  static std::size_t send_zerocopy(socket& s, std::span<const std::byte> b) {
+    return socklab::send_zerocopy(s, b);
+  }
+  static std::optional<zerocopy_done> read_zerocopy_done(socket& s) { return socklab::read_zerocopy_done(s); }
 };
 
 /// The socklab twin with the planted slowdown, registered in its place (under the same name) only
@@ -145,6 +153,9 @@ struct via_socklab_slowed : via_socklab {
   }
   static coalesced recv_coalesced(socket& s, std::span<std::byte> b) {
     return then_idle([&] { return via_socklab::recv_coalesced(s, b); });
+  }
+  static std::size_t send_zerocopy(socket& s, std::span<const std::byte> b) {
+    return then_idle([&] { return via_socklab::send_zerocopy(s, b); });
   }
 };
 
@@ -350,6 +361,33 @@ struct via_posix {
       }
       return out;
     }
+  }
+  static std::size_t send_zerocopy(socket& s, std::span<const std::byte> b) {
+    for (;;) {
+      const auto n =
+          counted([&] { return ::send(s.fileno(), b.data(), b.size(), raw_send_flags | MSG_ZEROCOPY); });
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) fail("send");
+    }
+  }
+  static std::optional<zerocopy_done> read_zerocopy_done(socket& s) {
+    std::array<char, CMSG_SPACE(sizeof(sock_extended_err) + sizeof(sockaddr_in6))> control{};
+    msghdr m{};
+    m.msg_control = control.data();
+    m.msg_controllen = control.size();
+    for (;;) {
+      if (counted([&] { return ::recvmsg(s.fileno(), &m, MSG_ERRQUEUE | MSG_DONTWAIT); }) >= 0) break;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+      if (errno != EINTR) fail("recvmsg");
+    }
+    for (cmsghdr* item = CMSG_FIRSTHDR(&m); item != nullptr; item = CMSG_NXTHDR(&m, item)) {
+      sock_extended_err e{};
+      if (item->cmsg_len < CMSG_LEN(sizeof e)) continue;
+      std::memcpy(&e, CMSG_DATA(item), sizeof e);
+      if (e.ee_origin == SO_EE_ORIGIN_ZEROCOPY)
+        return zerocopy_done{e.ee_info, e.ee_data, (e.ee_code & SO_EE_CODE_ZEROCOPY_COPIED) != 0};
+    }
+    throw std::runtime_error("the error queue held something other than a zerocopy completion");
   }
 };
 

@@ -54,6 +54,35 @@ std::uint64_t send_datagrams(socket& s, std::span<const std::byte> msg, const ta
   return sent;
 }
 
+/// MSG_ZEROCOPY calls made and the completions read for them.
+struct zerocopy_tally {
+  std::uint64_t calls = 0;
+  std::uint64_t done = 0;
+  std::uint64_t copied = 0;  // done, but the kernel copied the data after all
+};
+
+/// Reads every zerocopy completion waiting on `s`, without waiting for more.
+template <class Io>
+void collect_zerocopy(socket& s, zerocopy_tally& t) {
+  while (const auto d = Io::read_zerocopy_done(s)) {
+    t.done += d->calls();
+    if (d->copied) t.copied += d->calls();
+  }
+}
+
+/// send_stream with MSG_ZEROCOPY: each message sent whole, one call per piece the kernel takes, then
+/// the completions that have arrived are read (left unread, they fill the socket's option memory
+/// and sends fail with ENOBUFS). Returns how many messages.
+template <class Io, class Go>
+std::uint64_t send_stream_zerocopy(socket& s, std::span<const std::byte> msg, zerocopy_tally& t, Go go) {
+  std::uint64_t i = 0;
+  for (; go(i); ++i) {
+    for (std::size_t sent = 0; sent < msg.size(); ++t.calls) sent += Io::send_zerocopy(s, msg.subspan(sent));
+    collect_zerocopy<Io>(s, t);
+  }
+  return i;
+}
+
 /// Sends `batch`, each buffer one datagram, in one call (sendmmsg) per operation while go() says
 /// so; returns how many datagrams the kernel took.
 template <class Io, class Go>

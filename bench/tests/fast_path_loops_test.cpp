@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The fast-path loops of udp_stream_mmsg, udp_stream_gso and udp_stream_gso_gro, through both
-// twins: what the sender says it sent is what the receiving loop counts, datagram by datagram, and
-// the marker that ends a repetition is told apart from data.
+// The fast-path loops of udp_stream_mmsg, udp_stream_gso, udp_stream_gso_gro and
+// tcp_stream_zerocopy, through both twins: what the sender says it sent is what the receiving loop
+// counts, datagram by datagram, the marker that ends a repetition is told apart from data, and
+// every zerocopy call's completion is collected.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <vector>
@@ -104,6 +106,33 @@ TYPED_TEST(FastPathLoops, CoalescedReadsCountTheDatagramsTheyHold) {
   EXPECT_EQ(this->sink.bytes, sent * this->size);
   ASSERT_EQ(this->sink.markers.size(), 1U);
   EXPECT_EQ(this->sink.markers[0], marker);
+}
+
+template <class Io>
+class ZerocopyLoop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!probe_fast_paths().zerocopy) GTEST_SKIP() << "this kernel lacks SO_ZEROCOPY";
+    pair.client.settimeout(test::loopback_timeout);
+    pair.server.settimeout(test::loopback_timeout);
+    set_zerocopy(pair.client, true);
+  }
+  test::connected_pair pair = test::tcp_pair();
+};
+TYPED_TEST_SUITE(ZerocopyLoop, Twins);
+
+TYPED_TEST(ZerocopyLoop, EveryCallsCompletionIsCollected) {
+  const buffer msg = pattern(16384);
+  zerocopy_tally tally;
+  EXPECT_EQ(send_stream_zerocopy<TypeParam>(this->pair.client, msg, tally, count{8}), 8U);
+  buffer room(65536);
+  for (std::size_t got = 0; got < 8 * msg.size();) got += this->pair.server.recv_into(room);
+  const auto deadline = clock::now() + std::chrono::seconds(10);
+  while (tally.done < tally.calls && clock::now() < deadline)
+    collect_zerocopy<TypeParam>(this->pair.client, tally);
+  EXPECT_GE(tally.calls, 8U) << "at least one call per message";
+  EXPECT_EQ(tally.done, tally.calls);
+  EXPECT_EQ(tally.copied, tally.done) << "loopback copies";
 }
 
 }  // namespace

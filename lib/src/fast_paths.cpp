@@ -39,6 +39,7 @@ fast_path_support probe_fast_paths() noexcept {
       }),
       offered([&](socket& s) { return sys::send_segmented(s.fileno(), two, 1, 0, {}).error(); }),
       offered([](socket& s) { return sys::set_coalescing(s.fileno(), true); }),
+      offered([](socket& s) { return sys::set_zerocopy(s.fileno(), true); }),
   };
 }
 
@@ -76,6 +77,24 @@ result<coalesced> try_recv_coalesced(socket& s, std::span<std::byte> buffer, int
 }
 coalesced recv_coalesced(socket& s, std::span<std::byte> buffer, int flags) {
   return try_recv_coalesced(s, buffer, flags).value_or_throw("recvmsg(UDP_GRO)");
+}
+
+void set_zerocopy(socket& s, bool on) {
+  if (const auto ec = sys::set_zerocopy(s.fileno(), on)) throw_error(ec, "setsockopt(SO_ZEROCOPY)");
+}
+
+result<std::size_t> try_send_zerocopy(socket& s, std::span<const std::byte> data, int flags) noexcept {
+  return sys::send_zerocopy(s.fileno(), data, flags, policy_of(s));
+}
+std::size_t send_zerocopy(socket& s, std::span<const std::byte> data, int flags) {
+  return try_send_zerocopy(s, data, flags).value_or_throw("send(MSG_ZEROCOPY)");
+}
+
+result<std::optional<zerocopy_done>> try_read_zerocopy_done(socket& s) noexcept {
+  return sys::read_zerocopy_done(s.fileno());
+}
+std::optional<zerocopy_done> read_zerocopy_done(socket& s) {
+  return try_read_zerocopy_done(s).value_or_throw("recvmsg(MSG_ERRQUEUE)");
 }
 
 }  // namespace socklab

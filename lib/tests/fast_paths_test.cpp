@@ -4,6 +4,8 @@
 #include "socklab/fast_paths.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 
 #include <array>
 #include <chrono>
@@ -169,10 +171,78 @@ TEST_F(FastPaths, TryFormsReturnTheErrorInsteadOfThrowing) {
 
 TEST(FastPathsProbe, SaysWhatThisKernelOffers) {
   const auto s = probe_fast_paths();
-  // Linux 5.0 and later offer all three; this suite runs on 6.1 and later.
+  // Linux 5.0 and later offer all four; this suite runs on 6.1 and later.
   EXPECT_TRUE(s.batches);
   EXPECT_TRUE(s.segmentation);
   EXPECT_TRUE(s.coalescing);
+  EXPECT_TRUE(s.zerocopy);
+}
+
+class Zerocopy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!probe_fast_paths().zerocopy) GTEST_SKIP() << "this kernel lacks SO_ZEROCOPY";
+    pair.client.settimeout(loopback_timeout);
+    pair.server.settimeout(loopback_timeout);
+  }
+  // Reads `n` bytes on the server end, so that the client's sends complete.
+  void drain(std::size_t n) {
+    std::vector<std::byte> room(65536);
+    for (std::size_t got = 0; got < n;) got += pair.server.recv_into(room);
+  }
+  connected_pair pair = tcp_pair();
+};
+
+TEST_F(Zerocopy, CompletionsCoverEverySendOnce) {
+  set_zerocopy(pair.client, true);
+  const std::vector<std::byte> chunk(4096, std::byte{'z'});
+  constexpr std::uint32_t sends = 20;
+  for (std::uint32_t i = 0; i < sends; ++i) ASSERT_EQ(send_zerocopy(pair.client, chunk), chunk.size());
+  drain(sends * chunk.size());
+  // Completions arrive once the data has been read; each covers the next calls, in order.
+  std::uint64_t covered = 0;
+  bool all_copied = true;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (covered < sends && std::chrono::steady_clock::now() < deadline) {
+    if (const auto done = read_zerocopy_done(pair.client)) {
+      EXPECT_EQ(done->first, covered) << "a gap or an overlap in the completions";
+      covered += done->calls();
+      all_copied = all_copied && done->copied;
+    }
+  }
+  EXPECT_EQ(covered, sends);
+  EXPECT_TRUE(all_copied) << "loopback hands the receiver a copy, never the sender's pages";
+  EXPECT_FALSE(read_zerocopy_done(pair.client).has_value()) << "nothing beyond the sends made";
+}
+
+TEST_F(Zerocopy, WithoutTheOptionTheFlagIsIgnored) {
+  const std::vector<std::byte> chunk(1000, std::byte{'n'});
+  EXPECT_EQ(send_zerocopy(pair.client, chunk), chunk.size());
+  drain(chunk.size());
+  EXPECT_FALSE(read_zerocopy_done(pair.client).has_value());
+}
+
+TEST_F(Zerocopy, AnotherKindOfErrorQueueItemIsRefused) {
+  // An unconnected UDP socket with IP_RECVERR queues the port-unreachable error of its datagram.
+  socket udp(family::inet, type::dgram);
+  udp.setsockopt(IPPROTO_IP, IP_RECVERR, 1);
+  udp.sendto(as_bytes("x"), unused_port(type::dgram));
+  pollfd ready{udp.fileno(), POLLERR, 0};
+  ASSERT_EQ(::poll(&ready, 1, 10000), 1) << "the ICMP error never arrived";
+  const auto r = try_read_zerocopy_done(udp);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::protocol_error);
+}
+
+TEST(ZerocopyErrors, AnAfUnixSocketRefusesTheOption) {
+  auto [a, b] = socketpair();
+  try {
+    set_zerocopy(a, true);
+    FAIL() << "AF_UNIX took SO_ZEROCOPY";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::operation_not_supported);
+    EXPECT_NE(std::string(e.what()).find("SO_ZEROCOPY"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
-// Linux's batched and offloaded datagram paths, beyond Python's socket module (which has none of
-// them): many datagrams per system call with sendmmsg/recvmmsg, and UDP segmentation offload, where
-// one send carries many equal datagrams (GSO, UDP_SEGMENT) and one read may return many (GRO,
-// UDP_GRO). Each call waits and times out as the socket's send() or recv() does. Where the OS lacks
-// a path the call fails with error(ENOTSUP), and probe_fast_paths() says so beforehand.
+// Linux's fast paths, beyond Python's socket module (which has none of them): many datagrams per
+// system call with sendmmsg/recvmmsg; UDP segmentation offload, where one send carries many equal
+// datagrams (GSO, UDP_SEGMENT) and one read may return many (GRO, UDP_GRO); and MSG_ZEROCOPY, where
+// the kernel sends from the caller's pages and says when it has let them go. Each call waits and
+// times out as the socket's send() or recv() does. Where the OS lacks a path the call fails with
+// error(ENOTSUP), and probe_fast_paths() says so beforehand.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "socklab/result.hpp"
@@ -20,6 +22,7 @@ struct fast_path_support {
   bool batches = false;       // sendmmsg/recvmmsg (Linux 3.0)
   bool segmentation = false;  // UDP_SEGMENT (Linux 4.18)
   bool coalescing = false;    // UDP_GRO (Linux 5.0)
+  bool zerocopy = false;      // SO_ZEROCOPY on TCP (Linux 4.14)
 };
 fast_path_support probe_fast_paths() noexcept;
 
@@ -62,5 +65,31 @@ struct coalesced {
 /// One read with room for a coalesced buffer (give it 64 KiB), and its segment size.
 coalesced recv_coalesced(socket& s, std::span<std::byte> buffer, int flags = 0);
 result<coalesced> try_recv_coalesced(socket& s, std::span<std::byte> buffer, int flags = 0) noexcept;
+
+/// SO_ZEROCOPY: lets send_zerocopy() on this socket (TCP or UDP) send from the caller's pages.
+void set_zerocopy(socket& s, bool on);
+
+/// send(MSG_ZEROCOPY): as send(), but the kernel may keep referring to `data` after the call
+/// returns: it must stay unchanged until a completion (read_zerocopy_done) covers this call. The
+/// calls are numbered from 0 per socket, each call that sent something taking the next number.
+/// Without SO_ZEROCOPY the flag is ignored: an ordinary send, with no number and no completion.
+std::size_t send_zerocopy(socket& s, std::span<const std::byte> data, int flags = 0);
+result<std::size_t> try_send_zerocopy(socket& s, std::span<const std::byte> data, int flags = 0) noexcept;
+
+/// One completion notification: zerocopy sends number `first` to `last` are done with their
+/// buffers; `copied` when the kernel copied the data after all (loopback always does: the
+/// receiver would otherwise hold the sender's pages).
+struct zerocopy_done {
+  std::uint32_t first = 0;
+  std::uint32_t last = 0;
+  bool copied = false;
+  std::uint64_t calls() const noexcept { return std::uint64_t{last} - first + 1; }
+};
+/// The next completion from the socket's error queue, without waiting; std::nullopt when none is
+/// there yet (it arrives once the data has left, on loopback once the receiver has read it). An
+/// error queue item of another kind (an ICMP error, a timestamp) is refused with EPROTO, as a
+/// caller that mixes them must read the queue itself.
+std::optional<zerocopy_done> read_zerocopy_done(socket& s);
+result<std::optional<zerocopy_done>> try_read_zerocopy_done(socket& s) noexcept;
 
 }  // namespace socklab

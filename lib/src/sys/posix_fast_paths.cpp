@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// POSIX (Linux): sendmmsg/recvmmsg and UDP segmentation offload — the one place that knows their
-// structures. Their arrays live on the stack, a batch at a time: these paths exist to save work
-// per datagram, and an allocation per call would spend it again.
+// POSIX (Linux): sendmmsg/recvmmsg, UDP segmentation offload and MSG_ZEROCOPY — the one place that
+// knows their structures. Their arrays live on the stack, a batch at a time: these paths exist to
+// save work per datagram, and an allocation per call would spend it again.
+#include <time.h>  // before linux/errqueue.h, which uses struct timespec without it
+
+#include <linux/errqueue.h>
 #include <netinet/udp.h>
 
 #include <algorithm>
@@ -12,7 +15,8 @@
 
 namespace socklab::sys {
 
-#if defined(__linux__) && defined(UDP_SEGMENT) && defined(UDP_GRO)
+#if defined(__linux__) && defined(UDP_SEGMENT) && defined(UDP_GRO) && defined(MSG_ZEROCOPY) && \
+    defined(SO_ZEROCOPY)
 
 namespace {
 
@@ -111,6 +115,46 @@ result<coalesced> recv_coalesced(int fd, std::span<std::byte> buf, int flags, co
   return out;
 }
 
+std::error_code set_zerocopy(int fd, bool on) noexcept {
+  const int value = on ? 1 : 0;
+  if (counted(::setsockopt, fd, SOL_SOCKET, SO_ZEROCOPY, &value, static_cast<socklen_t>(sizeof value)) != 0)
+    return last_error();
+  return {};
+}
+
+result<std::size_t> send_zerocopy(int fd, std::span<const std::byte> data, int flags,
+                                  const wait_policy& w) noexcept {
+  return run_io(fd, POLLOUT, w, [&] {
+    return counted(::send, fd, data.data(), data.size(), flags | MSG_ZEROCOPY | no_sigpipe_flag);
+  });
+}
+
+result<std::optional<zerocopy_done>> read_zerocopy_done(int fd) noexcept {
+  std::array<std::byte, CMSG_SPACE(sizeof(sock_extended_err) + sizeof(sockaddr_in6))> control;  // NOLINT
+  msghdr m{};
+  m.msg_control = control.data();
+  m.msg_controllen = control.size();
+  ssize_t n = 0;
+  do {
+    n = counted(::recvmsg, fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (would_block(errno)) return std::optional<zerocopy_done>{};
+    return last_error();
+  }
+  for (cmsghdr* item = CMSG_FIRSTHDR(&m); item != nullptr; item = CMSG_NXTHDR(&m, item)) {
+    const bool recverr = (item->cmsg_level == SOL_IP && item->cmsg_type == IP_RECVERR) ||
+                         (item->cmsg_level == SOL_IPV6 && item->cmsg_type == IPV6_RECVERR);
+    if (!recverr || item->cmsg_len < CMSG_LEN(sizeof(sock_extended_err))) continue;
+    sock_extended_err e{};
+    std::memcpy(&e, CMSG_DATA(item), sizeof e);
+    if (e.ee_origin != SO_EE_ORIGIN_ZEROCOPY || e.ee_errno != 0) break;
+    return std::optional<zerocopy_done>{
+        zerocopy_done{e.ee_info, e.ee_data, (e.ee_code & SO_EE_CODE_ZEROCOPY_COPIED) != 0}};
+  }
+  return std::error_code(EPROTO, std::system_category());  // an error-queue item of another kind
+}
+
 #else  // no such paths on this OS
 
 namespace {
@@ -133,6 +177,11 @@ std::error_code set_coalescing(int, bool) noexcept { return unsupported(); }
 result<coalesced> recv_coalesced(int, std::span<std::byte>, int, const wait_policy&) noexcept {
   return unsupported();
 }
+std::error_code set_zerocopy(int, bool) noexcept { return unsupported(); }
+result<std::size_t> send_zerocopy(int, std::span<const std::byte>, int, const wait_policy&) noexcept {
+  return unsupported();
+}
+result<std::optional<zerocopy_done>> read_zerocopy_done(int) noexcept { return unsupported(); }
 
 #endif
 

@@ -5,6 +5,7 @@
 // filter matched nothing.
 #include <sys/socket.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -69,12 +70,11 @@ nlohmann::json context_of(const options& o) {
   std::string missing;
   for (const auto& [name, there] :
        {std::pair{"sendmmsg/recvmmsg", offered.batches}, std::pair{"UDP_SEGMENT", offered.segmentation},
-        std::pair{"UDP_GRO", offered.coalescing}})
+        std::pair{"UDP_GRO", offered.coalescing}, std::pair{"SO_ZEROCOPY", offered.zerocopy}})
     if (!there) missing += (missing.empty() ? "" : " ") + std::string(name);
   ctx["fast_paths_unsupported"] = missing;  // their benchmarks are left out
   if (!o.plant_family.empty())
-    ctx["planted_slowdown"] =
-        o.plant_family + ":" + std::to_string(static_cast<int>(o.plant_fraction * 100 + 0.5));
+    ctx["planted_slowdown"] = o.plant_family + ":" + std::to_string(std::lround(o.plant_fraction * 100));
   return ctx;
 }
 

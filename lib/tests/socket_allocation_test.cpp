@@ -71,13 +71,14 @@ TEST(Allocation, FastPathsAllocateNothing) {
   const std::array<std::span<std::byte>, 4> buffers{room[0], room[1], room[2], room[3]};
   std::array<std::size_t, 4> sizes{};
   std::array<std::byte, 65536> big{};
+  constexpr std::size_t segments_bytes = std::size_t{8} * 64;  // eight datagrams of 64 B
   const long n = allocations_during([&] {
     for (int i = 0; i < 100; ++i) {
       ASSERT_EQ(send_batch(a, datagrams), 4U);
       for (std::size_t got = 0; got < 4;)
         got += recv_batch(b, std::span(buffers).subspan(got), std::span(sizes).subspan(got));
-      ASSERT_EQ(send_segmented(a, std::span(big).first(8 * 64), 64), 8U * 64);
-      for (std::size_t got = 0; got < 8 * 64;) got += recv_coalesced(b, big).bytes;
+      ASSERT_EQ(send_segmented(a, std::span(big).first(segments_bytes), 64), segments_bytes);
+      for (std::size_t got = 0; got < segments_bytes;) got += recv_coalesced(b, big).bytes;
     }
   });
   EXPECT_EQ(n, 0);

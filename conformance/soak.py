@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from common import schemas
 from common.results import InputError, json_text, load_conformance, write_atomically
 
 RUN_LIMIT_SECONDS = 600
@@ -160,6 +161,7 @@ def main(argv=None):
             raise InputError(f"{folder}: cannot create it ({e.strerror})") from None
         summary = Soak(os.path.abspath(args.conform), args.python, args.passes, args.copies, folder,
                        args.time_limit).run()
+        schemas.check(summary, "soak", str(folder / "soak.json"))  # the contract: schemas/soak.schema.json
         write_atomically(str(folder / "soak.json"), json_text(summary, indent=2))
     except InputError as e:
         print(f"soak: {e}", file=sys.stderr)

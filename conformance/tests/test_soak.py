@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+from common import schemas
 from conformance import soak
 
 # Stands in for both socklab-conform (--report=FILE) and CPython (-m ... --report FILE): writes a
@@ -52,7 +53,9 @@ def soak_with(fake, out, *extra):
 
 def summary_in(out):
     with open(out / "soak.json") as f:
-        return json.load(f)
+        doc = json.load(f)
+    assert schemas.violations(doc, "soak") == []
+    return doc
 
 
 def test_every_pass_passing_is_ok_and_keeps_no_report(fake, tmp_path, capsys):
@@ -100,3 +103,7 @@ def test_a_binary_that_cannot_run_is_refused(tmp_path):
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "not an executable socklab-conform" in done.stderr
+
+
+def test_the_schema_refuses_a_summary_out_of_shape():
+    assert schemas.violations({"schema": "socklab-conformance-soak", "schema_version": 1, "ok": True}, "soak")

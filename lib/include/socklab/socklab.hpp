@@ -13,6 +13,7 @@
 #include "socklab/framing.hpp"
 #include "socklab/resolve.hpp"
 #include "socklab/result.hpp"
+#include "socklab/selector.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/socket_file.hpp"
 #include "socklab/version.hpp"

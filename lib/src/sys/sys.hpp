@@ -19,6 +19,7 @@
 #include "socklab/address.hpp"
 #include "socklab/fast_paths.hpp"
 #include "socklab/result.hpp"
+#include "socklab/selector.hpp"
 #include "socklab/vocabulary.hpp"
 
 namespace socklab::sys {
@@ -122,6 +123,13 @@ std::error_code set_zerocopy(int fd, bool on) noexcept;
 result<std::size_t> send_zerocopy(int fd, std::span<const std::byte> data, int flags,
                                   const wait_policy& w) noexcept;
 result<std::optional<zerocopy_done>> read_zerocopy_done(int fd) noexcept;
+// Readiness sets (socklab/selector.hpp): epoll on Linux.
+enum class selector_change { add, modify, remove };
+result<int> open_selector() noexcept;  // close-on-exec
+std::error_code control_selector(int epfd, selector_change change, int fd, interest events, std::uint64_t key,
+                                 trigger how) noexcept;
+result<std::size_t> wait_selector(int epfd, std::span<ready_event> out, const wait_policy& w) noexcept;
+
 std::error_code setsockopt(int fd, int level, int name, std::span<const std::byte> value) noexcept;
 result<std::size_t> getsockopt(int fd, int level, int name, std::span<std::byte> buf) noexcept;
 

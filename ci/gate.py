@@ -103,7 +103,7 @@ def gated_metrics(bench):
 def ratios(run, b, metric):
     """socklab ÷ raw of `metric`, round by round, for socklab row `b` of `run`; None without a twin
     measured in the same rounds."""
-    twin = run.benchmarks.get(bench_name(b.family, "raw", b.size))
+    twin = run.benchmarks.get(bench_name(b.family, "raw", b.size, b.params))
     if b.impl != "socklab" or twin is None or twin.errors:
         return None
     ours, theirs = b.by_round(metric), twin.by_round(metric)

@@ -53,14 +53,19 @@ def headline_metric(metrics):
     return "real_time"
 
 
-def bench_name(family, impl, size=None):
-    """The one spelling of a benchmark's name: "tcp_stream/socklab/size:4096", "tcp_connect/raw"."""
-    return f"{family}/{impl}" + ("" if size is None else f"/size:{size}")
+def _dimensions(size, params):
+    return ("" if size is None else f"/size:{size}") + "".join(f"/{k}:{v}" for k, v in (params or {}).items())
 
 
-def bench_key(family, size=None):
+def bench_name(family, impl, size=None, params=None):
+    """The one spelling of a benchmark's name: "tcp_stream/socklab/size:4096", "tcp_connect/raw",
+    "tcp_rr_open/raw/size:64/load:50" (params in the order socklab-bench writes them)."""
+    return f"{family}/{impl}" + _dimensions(size, params)
+
+
+def bench_key(family, size=None, params=None):
     """What the implementations of one benchmark share: "tcp_stream/size:4096"."""
-    return family + ("" if size is None else f"/size:{size}")
+    return family + _dimensions(size, params)
 
 
 @dataclass
@@ -71,6 +76,7 @@ class Benchmark:
     family: str
     impl: str
     size: int | None
+    params: dict = field(default_factory=dict)   # further dimensions: {"load": 50}, {"flows": 64, ...}
     samples: dict = field(default_factory=dict)  # metric -> [value per repetition]
     rounds: list = field(default_factory=list)   # per repetition: the round it ran in (None: unknown)
     errors: list = field(default_factory=list)   # error messages of repetitions that failed
@@ -79,7 +85,7 @@ class Benchmark:
     @property
     def key(self):
         """The name without the implementation: what socklab, raw, iperf3 and sockperf rows share."""
-        return bench_key(self.family, self.size)
+        return bench_key(self.family, self.size, self.params)
 
     def by_round(self, metric=None):
         """{round: value} of a metric, for pairing with a twin measured in the same rounds."""
@@ -109,27 +115,39 @@ class Benchmark:
 
 
 def split_name(name):
-    """(family, implementation, size) of a name: "tcp_stream/socklab/size:4096" (schema 2), or the
-    positional "tcp_stream/socklab/4096/real_time" of schema 1; any other Google Benchmark name keeps
-    its whole name as the family and has no implementation."""
+    """(family, implementation, size, params) of a name: "tcp_stream/socklab/size:4096" or
+    "tcp_rr_open/raw/size:64/load:50" (schema 2), or the positional "tcp_stream/socklab/4096/real_time"
+    of schema 1; any other Google Benchmark name keeps its whole name as the family and has no
+    implementation."""
     parts = [p for p in name.split("/") if p != "real_time" and not p.startswith(("repeats:", "min_time:"))]
     if len(parts) >= 2 and parts[1].isidentifier():
-        size = None
+        size, params = None, {}
         if len(parts) >= 3:
             text = parts[2].removeprefix("size:")
             size = int(text) if text.isdigit() else None
-        return parts[0], parts[1], size
-    return "/".join(parts) or name, "", None
+        for part in parts[3:]:
+            key, _, value = part.partition(":")
+            if key.isidentifier() and value.isdigit():
+                params[key] = int(value)
+        return parts[0], parts[1], size, params
+    return "/".join(parts) or name, "", None, {}
+
+
+def _integer(v):
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def row_identity(row, name=None):
-    """A row's parts: its own fields when it has them (schema 2), else read from its name."""
+    """A row's parts (family, implementation, size, params): its own fields when it has them
+    (schema 2), else read from its name."""
     name = name or row.get("run_name") or row.get("name") or ""
-    family, impl, size = split_name(name)
+    family, impl, size, params = split_name(name)
     if isinstance(row.get("family"), str) and isinstance(row.get("implementation"), str):
         family, impl = row["family"], row["implementation"]
-        size = row["size"] if isinstance(row.get("size"), int) and not isinstance(row.get("size"), bool) else None
-    return family, impl, size
+        size = row["size"] if _integer(row.get("size")) else None
+        given = row.get("params")
+        params = {k: v for k, v in given.items() if _integer(v)} if isinstance(given, dict) else {}
+    return family, impl, size, params
 
 
 @dataclass
@@ -214,6 +232,7 @@ def _bench(path, doc):
         raise InputError(f"{path}: no benchmark results (the 'benchmarks' list has no repetitions)")
     impl_rank = {"socklab": 0, "raw": 1, "iperf3": 2, "sockperf": 3}
     benchmarks = dict(sorted(benchmarks.items(), key=lambda kv: (kv[1].family, kv[1].size or 0,
+                                                                 sorted(kv[1].params.items()),
                                                                  impl_rank.get(kv[1].impl, 9), kv[0])))
     extra = doc.get("socklab") if isinstance(doc.get("socklab"), dict) else {}
     _check_overhead(path, extra.get("overhead", []))

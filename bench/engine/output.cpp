@@ -22,11 +22,20 @@ nlohmann::json interval_of(const estimate& e) {
 
 double per_op(double total, std::uint64_t n) { return n ? total / static_cast<double>(n) : NAN; }
 
+// The dimensions beyond the size ({"load": 50}), only in rows of benchmarks that have them.
+void add_params(nlohmann::json& row, const bench_id& id) {
+  if (id.params.empty()) return;
+  auto& params = row["params"] = nlohmann::json::object();
+  for (const auto& [name, value] : id.params) params[name] = value;
+}
+
 nlohmann::json identity(const bench_id& id) {
-  return {{"name", id.name()},
-          {"family", id.family},
-          {"implementation", id.implementation},
-          {"size", id.size ? nlohmann::json(*id.size) : nlohmann::json(nullptr)}};
+  nlohmann::json row{{"name", id.name()},
+                     {"family", id.family},
+                     {"implementation", id.implementation},
+                     {"size", id.size ? nlohmann::json(*id.size) : nlohmann::json(nullptr)}};
+  add_params(row, id);
+  return row;
 }
 
 // The fields of Google Benchmark's row that every repetition (and an error) of a benchmark has.
@@ -105,20 +114,22 @@ nlohmann::json summary_of(const case_result& r, const schedule& plan) {
 nlohmann::json comparison_of(const case_result& ours, const case_result& raw, const schedule& plan,
                              double threshold) {
   const auto c = compare_twins(ours, raw, plan.confidence, threshold);
-  return {{"benchmark", ours.id.key()},
-          {"family", ours.id.family},
-          {"size", ours.id.size ? nlohmann::json(*ours.id.size) : nlohmann::json(nullptr)},
-          {"metric", c.metric},
-          {"socklab", number(stats::median(ours.values(c.metric)))},
-          {"raw", number(stats::median(raw.values(c.metric)))},
-          {"ratio", number(c.ratio.median)},
-          {"ratio_ci_low", c.ratio.ci ? number(c.ratio.ci->low) : nullptr},
-          {"ratio_ci_high", c.ratio.ci ? number(c.ratio.ci->high) : nullptr},
-          {"rounds", c.ratio.n},
-          {"threshold", threshold},
-          {"verdict", c.verdict},
-          {"cpu_ns_added", interval_of(c.cpu_ns_added)},
-          {"cpu_share_added", interval_of(c.cpu_share_added)}};
+  nlohmann::json row{{"benchmark", ours.id.key()},
+                     {"family", ours.id.family},
+                     {"size", ours.id.size ? nlohmann::json(*ours.id.size) : nlohmann::json(nullptr)},
+                     {"metric", c.metric},
+                     {"socklab", number(stats::median(ours.values(c.metric)))},
+                     {"raw", number(stats::median(raw.values(c.metric)))},
+                     {"ratio", number(c.ratio.median)},
+                     {"ratio_ci_low", c.ratio.ci ? number(c.ratio.ci->low) : nullptr},
+                     {"ratio_ci_high", c.ratio.ci ? number(c.ratio.ci->high) : nullptr},
+                     {"rounds", c.ratio.n},
+                     {"threshold", threshold},
+                     {"verdict", c.verdict},
+                     {"cpu_ns_added", interval_of(c.cpu_ns_added)},
+                     {"cpu_share_added", interval_of(c.cpu_share_added)}};
+  add_params(row, ours.id);
+  return row;
 }
 
 // "12.61 Gbit/s", "6,412 /s", "110.3 µs"

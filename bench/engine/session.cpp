@@ -5,11 +5,20 @@
 
 namespace socklab::bench {
 
-std::string bench_id::name() const {
-  return family + "/" + implementation + (size ? "/size:" + std::to_string(*size) : "");
+namespace {
+
+// "/size:N/param:N..." : the dimensions after the implementation.
+std::string dimensions(const bench_id& id) {
+  std::string out = id.size ? "/size:" + std::to_string(*id.size) : "";
+  for (const auto& [name, value] : id.params) out += "/" + name + ":" + std::to_string(value);
+  return out;
 }
 
-std::string bench_id::key() const { return family + (size ? "/size:" + std::to_string(*size) : ""); }
+}  // namespace
+
+std::string bench_id::name() const { return family + "/" + implementation + dimensions(*this); }
+
+std::string bench_id::key() const { return family + dimensions(*this); }
 
 double sample::counter(const std::string& name) const {
   for (const auto& [k, v] : counters)

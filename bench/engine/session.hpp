@@ -16,16 +16,20 @@
 
 namespace socklab::bench {
 
-/// A benchmark's identity. Its name is "family/implementation[/size:N]" (Google Benchmark's
-/// ArgName style), e.g. "tcp_stream/socklab/size:4096" or "tcp_connect/raw"; readers take the
-/// parts from the row's own fields, never from the name.
+/// A benchmark's identity. Its name is "family/implementation[/size:N][/param:N...]" (Google
+/// Benchmark's ArgName style), e.g. "tcp_stream/socklab/size:4096", "tcp_connect/raw" or
+/// "tcp_rr_open/raw/size:64/load:50"; readers take the parts from the row's own fields, never
+/// from the name.
 struct bench_id {
   std::string family;                // tcp_stream, udp_stream, udp_sendto, unix_stream, ... tcp_connect
   std::string implementation;        // socklab or raw (iperf3 and sockperf rows are added by the peer runner)
   std::optional<std::int64_t> size;  // bytes per message, where the family has a size
+  // Further dimensions, in name order: flows (connections at once), load (percent of the maximum
+  // request rate), rate (requests per second).
+  std::vector<std::pair<std::string, std::int64_t>> params{};
 
   std::string name() const;
-  /// What the twins of one benchmark share: "tcp_stream/size:4096".
+  /// What the twins of one benchmark share: "tcp_stream/size:4096", "tcp_rr_open/size:64/load:50".
   std::string key() const;
   bool operator==(const bench_id&) const = default;
 };

@@ -44,7 +44,7 @@ class PeerError(Exception):
 
 def sizes_of(doc, family):
     """The sizes socklab-bench measured for a family, from its socklab and raw rows."""
-    return sorted({size for family_, impl, size in map(row_identity, doc.get("benchmarks", []))
+    return sorted({size for family_, impl, size, _ in map(row_identity, doc.get("benchmarks", []))
                    if family_ == family and impl in ("socklab", "raw") and isinstance(size, int)})
 
 

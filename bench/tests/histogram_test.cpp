@@ -32,7 +32,7 @@ TEST(Histogram, PercentilesWithinOnePercentOverAWideRange) {
   for (auto& v : values) v = static_cast<std::uint64_t>(dist(rng)) + 1;
   for (auto v : values) h.record(v);
   std::sort(values.begin(), values.end());
-  for (const double q : {0.5, 0.9, 0.99, 0.999}) {
+  for (const double q : {0.5, 0.9, 0.99, 0.999, 0.9999}) {
     const auto rank = static_cast<std::size_t>(q * static_cast<double>(values.size()));
     const auto exact = static_cast<double>(values[rank - 1]);
     EXPECT_NEAR(static_cast<double>(h.quantile(q)), exact, exact * 0.01) << "q=" << q;

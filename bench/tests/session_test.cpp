@@ -13,6 +13,11 @@ TEST(BenchId, NamesAndKeysAreTheOneCodecsSpelling) {
   const bench_id unsized{"tcp_connect", "raw", std::nullopt};
   EXPECT_EQ(unsized.name(), "tcp_connect/raw");
   EXPECT_EQ(unsized.key(), "tcp_connect");
+  const bench_id loaded{"tcp_rr_open", "raw", 64, {{"load", 50}}};
+  EXPECT_EQ(loaded.name(), "tcp_rr_open/raw/size:64/load:50");
+  EXPECT_EQ(loaded.key(), "tcp_rr_open/size:64/load:50");
+  const bench_id flows{"tcp_stream_flows", "socklab", 16384, {{"flows", 64}, {"threads", 2}}};
+  EXPECT_EQ(flows.name(), "tcp_stream_flows/socklab/size:16384/flows:64/threads:2");
 }
 
 // The cross-host client and the local families judge a family by the same metric.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <regex>
@@ -80,8 +81,8 @@ nlohmann::json context_of(const options& o) {
 
 std::vector<bench_case> cases_for(const options& o) {
   std::vector<bench_case> all;
-  for (auto&& family :
-       {stream_cases(o.sweep), dgram_cases(o.sweep), pingpong_cases(o.sweep), connect_cases(o.sweep)})
+  for (auto&& family : {stream_cases(o.sweep), dgram_cases(o.sweep), pingpong_cases(o.sweep),
+                        open_loop_cases(o.sweep), connect_cases(o.sweep)})
     all.insert(all.end(), family.begin(), family.end());
   const std::regex pattern(o.filter, std::regex::ECMAScript);
   std::vector<bench_case> chosen;
@@ -120,14 +121,19 @@ int run_local(const options& o) {
       run_schedule(cases, s, [](const std::string& line) { std::cerr << "socklab-bench: " << line << '\n'; });
   const auto doc = results_document(std::move(context), results, s, o.overhead_threshold);
   print_results(std::cout, doc);
-  if (!o.out.empty()) {
+  const auto written = [](const std::string& path, const std::function<std::string()>& text) {
+    if (path.empty()) return true;
     try {
-      harness::write_file_atomically(o.out, doc.dump(1) + "\n");
+      harness::write_file_atomically(path, text());
+      return true;
     } catch (const std::exception& e) {
-      std::cerr << "socklab-bench: cannot write " << o.out << ": " << e.what() << '\n';
-      return 2;
+      std::cerr << "socklab-bench: cannot write " << path << ": " << e.what() << '\n';
+      return false;
     }
-  }
+  };
+  if (!written(o.out, [&] { return doc.dump(1) + "\n"; }) ||
+      !written(o.samples, [&] { return samples_text(results, o.samples.ends_with(".csv")); }))
+    return 2;
   const auto failed =
       std::count_if(results.begin(), results.end(), [](const case_result& r) { return !r.error.empty(); });
   if (failed > 0) {
@@ -153,9 +159,10 @@ int run(int argc, char** argv) {
     std::cerr << "socklab-bench: --serve and --peer=HOST:PORT are the two ends: give one\n";
     return 2;
   }
-  if (!o.out.empty()) {
-    if (const auto why = harness::unwritable_reason(o.out); !why.empty()) {
-      std::cerr << "socklab-bench: --out=" << o.out << ": " << why << '\n';
+  for (const auto& [flag, path] : {std::pair{"--out", o.out}, std::pair{"--samples", o.samples}}) {
+    if (path.empty()) continue;
+    if (const auto why = harness::unwritable_reason(path); !why.empty()) {
+      std::cerr << "socklab-bench: " << flag << "=" << path << ": " << why << '\n';
       return 2;
     }
   }

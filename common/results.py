@@ -25,6 +25,14 @@ METRICS = {
     "p99_us": (False, "µs", 1.0),
     "p999_us": (False, "µs", 1.0),
     "max_us": (False, "µs", 1.0),
+    # Open-loop families: the load offered and the closed-loop maximum it is a share of, latency from
+    # the send (what a closed-loop tester would report) beside the corrected p50_us/p99_us, and the
+    # share of requests that left a whole gap or more after they were due.
+    "offered_per_second": (True, "/s", 1.0),
+    "max_rate_per_second": (True, "/s", 1.0),
+    "p50_uncorrected_us": (False, "µs", 1.0),
+    "p99_uncorrected_us": (False, "µs", 1.0),
+    "late_ratio": (False, "", 1.0),
     "loss_ratio": (False, "", 1.0),
     "items_per_cpu_second": (True, "/CPU s", 1.0),  # connections per CPU second of both ends
     "zerocopy_copied_share": (False, "", 1.0),  # MSG_ZEROCOPY sends the kernel copied after all

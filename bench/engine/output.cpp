@@ -186,9 +186,37 @@ nlohmann::json results_document(nlohmann::json context, const std::vector<case_r
             {"overhead", std::move(overhead)}}}};
 }
 
+std::string samples_text(const std::vector<case_result>& results, bool csv) {
+  std::string out = csv ? "benchmark,repetition,round,request,due_ns,sent_ns,answered_ns,latency_ns,"
+                          "uncorrected_latency_ns\n"
+                        : "";
+  char line[320];
+  for (const auto& r : results) {
+    const auto name = r.id.name();
+    for (std::size_t rep = 0; rep < r.samples.size(); ++rep) {
+      const auto& s = r.samples[rep];
+      for (std::size_t i = 0; i < s.requests.size(); ++i) {
+        const auto& t = s.requests[i];
+        const char* format =
+            csv ? "%s,%zu,%d,%zu,%lld,%lld,%lld,%lld,%lld\n"
+                : R"({"benchmark":"%s","repetition":%zu,"round":%d,"request":%zu,"due_ns":%lld,)"
+                  R"("sent_ns":%lld,"answered_ns":%lld,"latency_ns":%lld,"uncorrected_latency_ns":%lld})"
+                  "\n";
+        (void)std::snprintf(line, sizeof line, format, name.c_str(), rep, s.round, i,
+                            static_cast<long long>(t.due), static_cast<long long>(t.sent),
+                            static_cast<long long>(t.answered), static_cast<long long>(t.answered - t.due),
+                            static_cast<long long>(t.answered - t.sent));
+        out += line;
+      }
+    }
+  }
+  return out;
+}
+
 void print_results(std::ostream& out, const nlohmann::json& doc) {
   char line[256];
-  out << "\nbenchmark                          metric              median           95 % CI                  "
+  out << "\nbenchmark                                    metric              median           95 % CI        "
+         "          "
          "  n  "
          "settled  CPU ns/op  syscalls/op\n";
   for (const auto& s : doc["socklab"]["summary"]) {
@@ -196,7 +224,7 @@ void print_results(std::ostream& out, const nlohmann::json& doc) {
     const std::string ci = s["ci_low"].is_number() ? "[" + shown(metric, value(s["ci_low"])) + ", " +
                                                          shown(metric, value(s["ci_high"])) + "]"
                                                    : "(too few repetitions)";
-    (void)std::snprintf(line, sizeof line, "%-34s %-18s %-16s %-26s %3d  %-7s %9.0f  %11.2f%s\n",
+    (void)std::snprintf(line, sizeof line, "%-44s %-18s %-16s %-26s %3d  %-7s %9.0f  %11.2f%s\n",
                         s["name"].get<std::string>().c_str(), metric.c_str(),
                         shown(metric, value(s["median"])).c_str(), ci.c_str(), s["repetitions"].get<int>(),
                         s["settled"].get<bool>() ? "yes" : "NO", value(s["cpu_ns_per_op"]["median"]),

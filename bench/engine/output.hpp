@@ -21,6 +21,10 @@ inline constexpr int bench_schema_version = 2;
 nlohmann::json results_document(nlohmann::json context, const std::vector<case_result>& results,
                                 const schedule& plan, double overhead_threshold);
 
+/// Every open-loop request of every repetition kept (warm-ups are not): one line each, CSV with a
+/// header, or JSON lines; times in nanoseconds from when the repetition's first request was due.
+std::string samples_text(const std::vector<case_result>& results, bool csv);
+
 /// The benchmarks' summaries and the twins' comparisons as tables, for the console.
 void print_results(std::ostream& out, const nlohmann::json& doc);
 

@@ -34,6 +34,13 @@ struct bench_id {
   bool operator==(const bench_id&) const = default;
 };
 
+/// One open-loop request's times, in nanoseconds from when its repetition's first request was due.
+struct request_times {
+  std::int64_t due;
+  std::int64_t sent;
+  std::int64_t answered;
+};
+
 /// What one repetition measured.
 struct sample {
   std::uint64_t iterations = 0;                          // operations: messages, round trips, connections
@@ -42,6 +49,7 @@ struct sample {
   thread_cost far;                                       // the peer's
   std::vector<std::pair<std::string, double>> counters;  // bytes_per_second, p50_us, loss_ratio, ...
   int round = -1;                                        // the scheduler's round: pairs the twins
+  std::vector<request_times> requests{};                 // open-loop families with --samples: each request
 
   /// A counter's value; NaN when the sample lacks it.
   double counter(const std::string& name) const;

@@ -14,11 +14,11 @@
 #include <random>
 #include <vector>
 
+#include "engine/session.hpp"
 #include "histogram.hpp"
+#include "options.hpp"
 
 namespace socklab::bench {
-
-enum class arrivals { constant, poisson };
 
 /// When each request is due, as an offset from the start of a run: the i-th at i / rate, or after
 /// exponentially distributed gaps of mean 1 / rate (a Poisson process), from a seeded generator.
@@ -40,13 +40,6 @@ class arrival_schedule {
   std::mt19937_64 rng_;
   std::uint64_t count_ = 0;
   double poisson_at_ = 0;
-};
-
-/// One request's times, in nanoseconds from the start of its run.
-struct request_times {
-  std::int64_t due;
-  std::int64_t sent;
-  std::int64_t answered;
 };
 
 /// What a run of open-loop requests came to.

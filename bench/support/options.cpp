@@ -81,6 +81,8 @@ constexpr std::pair<std::string_view, placement> placements[] = {{"cross-cpu", p
                                                                  {"unpinned", placement::unpinned}};
 constexpr std::pair<std::string_view, peer_mode> peer_modes[] = {{"thread", peer_mode::thread},
                                                                  {"process", peer_mode::process}};
+constexpr std::pair<std::string_view, arrivals> arrival_kinds[] = {{"constant", arrivals::constant},
+                                                                   {"poisson", arrivals::poisson}};
 constexpr std::pair<std::string_view, peer_fault> peer_faults[] = {{"stall", peer_fault::stall},
                                                                    {"die", peer_fault::die}};
 
@@ -131,6 +133,14 @@ std::string usage() {
          "  --verify                      the receiver checksums every byte\n"
          "  --watchdog-ms=N               fail a benchmark whose peer is silent this long (default 5000)\n"
          "  --out=FILE                    write the results (schemas/bench.schema.json) to FILE\n"
+         "latency under load (tcp_rr_open, unix_rr_open: one request in flight per connection, each due on\n"
+         "a schedule, timed from when it was due, as wrk2, and from when it was sent):\n"
+         "  --rate=N[k|M]                 offered load in requests per second: one benchmark per size at\n"
+         "                                that rate (rate:N in its name) instead of the sweep of loads\n"
+         "                                (load:PCT, percent of the closed-loop maximum measured first)\n"
+         "  --arrivals=constant|poisson   requests evenly spaced, or Poisson arrivals (default constant)\n"
+         "  --samples=FILE                every request of every kept repetition: CSV if FILE ends in\n"
+         "                                .csv, else JSON lines (due, sent, answered, both latencies)\n"
          "testing:\n"
          "  --plant-slowdown=FAMILY:PCT   slow the socklab twin of FAMILY (e.g. tcp_stream) by PCT percent "
          "of\n"
@@ -226,6 +236,11 @@ options parse_options(int argc, const char* const* argv) {
       o.tests = std::string(*v);
     } else if (auto v = value_of("--rate")) {
       o.rate_bps = parse_rate(*v);
+    } else if (auto v = value_of("--arrivals")) {
+      o.arrival = parse_choice("--arrivals", *v, arrival_kinds);
+    } else if (auto v = value_of("--samples")) {
+      if (v->empty()) throw std::invalid_argument("--samples needs a file name");
+      o.samples = std::string(*v);
     } else if (auto v = value_of("--tcp-congestion")) {
       if (v->empty() || v->size() > 15)
         throw std::invalid_argument("--tcp-congestion needs a name of 1-15 characters");

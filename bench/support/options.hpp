@@ -13,6 +13,8 @@ namespace socklab::bench {
 enum class placement { cross_cpu, same_cpu, unpinned };
 enum class peer_mode { thread, process };
 enum class profile { quick, full };
+/// When open-loop requests are due: evenly spaced (wrk2, sockperf --mps) or as a Poisson process.
+enum class arrivals { constant, poisson };
 /// Test-only faults of the peer side, to prove a benchmark ends with an error instead of hanging:
 /// stall (never reads or answers), die (the peer process is SIGKILLed at once; a peer thread
 /// closes its socket and ends).
@@ -46,8 +48,12 @@ struct options {
   int max_tests = 0;               // --max-tests: per client, on --serve (0: none)
   double duration_s = 2.0;
   std::string tests;  // --tests=FAMILY:SIZE,... ("" = the profile's list)
+  // --rate: cross-host udp_stream's pacing in bits per second; locally, the open-loop families'
+  // offered load in requests per second (one benchmark at that rate instead of the load sweep).
   std::uint64_t rate_bps = 0;
-  std::string out;  // JSON output path ("" = none)
+  arrivals arrival = arrivals::constant;
+  std::string samples;  // --samples=FILE: every open-loop request (CSV if FILE ends in .csv, else JSON lines)
+  std::string out;      // JSON output path ("" = none)
   // Which benchmarks, and how they are repeated (unset: the profile's defaults).
   std::string filter;  // an ECMAScript regex searched in each name ("" = all)
   bool list = false;   // print the names and exit

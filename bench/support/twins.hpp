@@ -31,27 +31,33 @@ class planted_session final : public session {
   double fraction_;
 };
 
-/// `Session<Io>` is constructed from (size, args...); sizes empty: one benchmark without a size.
+/// Registers the two twins of benchmark `id` (its implementation is filled in): `Session<Io>` is
+/// constructed from (size in bytes, args...).
+template <template <class> class Session, class... Args>
+void add_twin_pair(std::vector<bench_case>& out, bench_id id, Args... args) {
+  const auto headline = headline_of(id.family);
+  const bool planted_here = current().plant_family == id.family;
+  const double fraction = current().plant_fraction;
+  const auto bytes = static_cast<std::size_t>(id.size.value_or(0));
+  id.implementation = via_socklab::name;
+  out.push_back({id, headline, [=]() -> std::unique_ptr<session> {
+                   if (planted_here)
+                     return std::make_unique<planted_session>(
+                         std::make_unique<Session<via_socklab_slowed>>(bytes, args...), fraction);
+                   return std::make_unique<Session<via_socklab>>(bytes, args...);
+                 }});
+  id.implementation = via_posix::name;
+  out.push_back({id, headline, [=]() -> std::unique_ptr<session> {
+                   return std::make_unique<Session<via_posix>>(bytes, args...);
+                 }});
+}
+
+/// add_twin_pair for each size; sizes empty: one benchmark without a size.
 template <template <class> class Session, class... Args>
 void add_twins(std::vector<bench_case>& out, const std::string& family,
                const std::vector<std::int64_t>& sizes, Args... args) {
-  const auto headline = headline_of(family);
-  const bool planted_here = current().plant_family == family;
-  const double fraction = current().plant_fraction;
-  const auto add = [&](std::optional<std::int64_t> size) {
-    const auto bytes = static_cast<std::size_t>(size.value_or(0));
-    out.push_back({{family, via_socklab::name, size}, headline, [=]() -> std::unique_ptr<session> {
-                     if (planted_here)
-                       return std::make_unique<planted_session>(
-                           std::make_unique<Session<via_socklab_slowed>>(bytes, args...), fraction);
-                     return std::make_unique<Session<via_socklab>>(bytes, args...);
-                   }});
-    out.push_back({{family, via_posix::name, size}, headline, [=]() -> std::unique_ptr<session> {
-                     return std::make_unique<Session<via_posix>>(bytes, args...);
-                   }});
-  };
-  if (sizes.empty()) add(std::nullopt);
-  for (const auto size : sizes) add(size);
+  if (sizes.empty()) add_twin_pair<Session>(out, bench_id{family, "", std::nullopt}, args...);
+  for (const auto size : sizes) add_twin_pair<Session>(out, bench_id{family, "", size}, args...);
 }
 
 }  // namespace socklab::bench

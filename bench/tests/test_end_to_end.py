@@ -123,8 +123,49 @@ def test_no_match_is_an_error_and_writes_nothing(bench, tmp_path):
 
 @pytest.mark.parametrize("flag", ["--placement=sideways", "--no-such-flag", "--sndbuf=1", "--out=/nonexistent/b.json",
                                   "--watchdog-ms=99999999999999999999999", "--plant-slowdown=tcp_stream:",
-                                  "--filter=(", "--benchmark_filter=tcp"])
+                                  "--filter=(", "--benchmark_filter=tcp", "--samples=/nonexistent/s.csv",
+                                  "--arrivals=bursty", "--rate=0"])
 def test_bad_flags_exit_2_with_one_line(bench, flag):
     r = run(bench, flag)
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("socklab-bench: ")
+
+
+@pytest.mark.parametrize("samples, extra", [("samples.csv", []), ("samples.jsonl", ["--rate=2000", "--arrivals=poisson"])])
+def test_open_loop_latency_is_timed_from_the_due_time_and_every_request_is_exported(bench, tmp_path, samples, extra):
+    out, log = tmp_path / "bench.json", tmp_path / samples
+    r = run(bench, *TINY, "--filter=^tcp_rr_open/.*/(load:50|rate:2000)$", *extra, f"--out={out}", f"--samples={log}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    assert schemas.violations(doc, "bench") == []
+    dimension = {"rate": 2000} if extra else {"load": 50}
+    names = {f"tcp_rr_open/{impl}/size:64/" + "/".join(f"{k}:{v}" for k, v in dimension.items())
+             for impl in ("socklab", "raw")}
+    rows = [b for b in doc["benchmarks"]]
+    assert {b["name"] for b in rows} == names and all(b["params"] == dimension for b in rows)
+    assert {s["metric"] for s in doc["socklab"]["summary"]} == {"p99_us"}
+    for b in rows:
+        # The same requests timed from their due time can only take longer than from their send.
+        assert b["p50_us"] >= b["p50_uncorrected_us"] * 0.99 and b["p99_us"] >= b["p99_uncorrected_us"] * 0.99
+        assert 0 <= b["late_ratio"] <= 1
+        if extra:
+            assert b["offered_per_second"] == 2000
+        else:
+            assert b["offered_per_second"] == pytest.approx(b["max_rate_per_second"] / 2)
+    assert len({b["max_rate_per_second"] for b in rows}) == 1  # both twins are offered shares of one maximum
+    if samples.endswith(".csv"):
+        header, *lines = log.read_text().splitlines()
+        assert header.split(",")[:4] == ["benchmark", "repetition", "round", "request"]
+        records = [dict(zip(header.split(","), line.split(","))) for line in lines]
+    else:
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+    # Every request of every kept repetition (warm-ups are not kept), each once, in order.
+    assert len(records) == sum(b["iterations"] for b in rows)
+    for rec in records:
+        due, sent, answered = (int(rec[k]) for k in ("due_ns", "sent_ns", "answered_ns"))
+        assert due <= sent < answered
+        assert int(rec["latency_ns"]) == answered - due and int(rec["uncorrected_latency_ns"]) == answered - sent
+    for name in names:
+        for rep in range(6):
+            dues = [int(rec["due_ns"]) for rec in records if rec["benchmark"] == name and int(rec["repetition"]) == rep]
+            assert dues and dues[0] == 0 and dues == sorted(dues)

@@ -67,6 +67,8 @@ nlohmann::json context_of(const options& o) {
   ctx["tcp_nodelay_pingpong"] = o.nodelay ? "1" : "0";
   ctx["verify"] = o.verify ? "1" : "0";
   ctx["path"] = "loopback";
+  ctx["flow_trigger"] = o.edge_triggered ? "edge" : "level";
+  ctx["open_loop_arrivals"] = o.arrival == arrivals::constant ? "constant" : "poisson";
   const auto offered = probe_fast_paths();
   std::string missing;
   for (const auto& [name, there] :
@@ -82,7 +84,7 @@ nlohmann::json context_of(const options& o) {
 std::vector<bench_case> cases_for(const options& o) {
   std::vector<bench_case> all;
   for (auto&& family : {stream_cases(o.sweep), dgram_cases(o.sweep), pingpong_cases(o.sweep),
-                        open_loop_cases(o.sweep), connect_cases(o.sweep)})
+                        open_loop_cases(o.sweep), flows_cases(o.sweep), connect_cases(o.sweep)})
     all.insert(all.end(), family.begin(), family.end());
   const std::regex pattern(o.filter, std::regex::ECMAScript);
   std::vector<bench_case> chosen;

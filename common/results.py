@@ -28,6 +28,10 @@ METRICS = {
     # Open-loop families: the load offered and the closed-loop maximum it is a share of, latency from
     # the send (what a closed-loop tester would report) beside the corrected p50_us/p99_us, and the
     # share of requests that left a whole gap or more after they were due.
+    # Flow families: Jain's index of the bytes the flows carried, and the slowest and fastest flow.
+    "fairness_jain": (True, "", 1.0),
+    "flow_min_bytes_per_second": (True, "Gbit/s", 8e-9),
+    "flow_max_bytes_per_second": (True, "Gbit/s", 8e-9),
     "offered_per_second": (True, "/s", 1.0),
     "max_rate_per_second": (True, "/s", 1.0),
     "p50_uncorrected_us": (False, "µs", 1.0),

@@ -38,4 +38,9 @@ thread_cost thread_cost::operator-(const thread_cost& earlier) const {
           involuntary_switches - earlier.involuntary_switches, syscalls - earlier.syscalls};
 }
 
+thread_cost thread_cost::operator+(const thread_cost& other) const {
+  return {user_s + other.user_s, system_s + other.system_s, voluntary_switches + other.voluntary_switches,
+          involuntary_switches + other.involuntary_switches, syscalls + other.syscalls};
+}
+
 }  // namespace socklab::bench

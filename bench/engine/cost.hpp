@@ -23,6 +23,7 @@ struct thread_cost {
 
   double cpu_s() const { return user_s + system_s; }
   thread_cost operator-(const thread_cost& earlier) const;
+  thread_cost operator+(const thread_cost& other) const;  // two threads' costs together
 };
 
 /// Whether thread_cost::now() can see per-thread CPU time on this OS.

@@ -8,7 +8,9 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>  // before linux/errqueue.h, which uses struct timespec without it
 #include <unistd.h>
 
@@ -21,10 +23,12 @@
 #include <span>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "endpoints.hpp"
 #include "engine/cost.hpp"
 #include "socklab/fast_paths.hpp"
+#include "socklab/selector.hpp"
 #include "socklab/socket.hpp"
 
 namespace socklab::bench {
@@ -117,6 +121,34 @@ struct via_socklab {
     return socklab::send_zerocopy(s, b);
   }
   static std::optional<zerocopy_done> read_zerocopy_done(socket& s) { return socklab::read_zerocopy_done(s); }
+
+  // Many flows on non-blocking sockets (socklab/selector.hpp): one readiness set per thread, and
+  // calls that say "would block" (std::nullopt) instead of waiting.
+  using readiness = selector;
+  using ready = ready_event;
+  static readiness new_readiness() { return selector(); }
+  static void watch(readiness& r, socket& s, std::uint64_t key, bool writing, bool edge) {
+    r.add(s, writing ? interest::writable : interest::readable, key, edge ? trigger::edge : trigger::level);
+  }
+  static std::size_t wait_ready(readiness& r, std::span<ready> out, std::chrono::nanoseconds t) {
+    return r.wait(out, t);
+  }
+  static std::uint64_t key_of(const ready& e) { return e.key; }
+  static std::optional<std::size_t> send_now(socket& s, std::span<const std::byte> b) {
+    return unless_would_block(s.try_send(b), "send");
+  }
+  static std::optional<std::size_t> recv_now(socket& s, std::span<std::byte> b) {
+    return unless_would_block(s.try_recv_into(b), "recv");
+  }
+
+ private:
+  static std::optional<std::size_t> unless_would_block(result<std::size_t> r, const char* op) {
+    if (r) return *r;
+    if (r.error() == std::errc::operation_would_block ||
+        r.error() == std::errc::resource_unavailable_try_again)
+      return std::nullopt;
+    throw std::system_error(r.error(), op);
+  }
 };
 
 /// The socklab twin with the planted slowdown, registered in its place (under the same name) only
@@ -388,6 +420,58 @@ struct via_posix {
         return zerocopy_done{e.ee_info, e.ee_data, (e.ee_code & SO_EE_CODE_ZEROCOPY_COPIED) != 0};
     }
     throw std::runtime_error("the error queue held something other than a zerocopy completion");
+  }
+
+  // Many flows: epoll and MSG_DONTWAIT by hand.
+  class readiness {
+   public:
+    readiness() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+      if (fd_ < 0) fail("epoll_create1");
+    }
+    ~readiness() { ::close(fd_); }
+    readiness(readiness&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    readiness& operator=(readiness&&) = delete;
+    int fd() const { return fd_; }
+
+   private:
+    int fd_;
+  };
+  using ready = epoll_event;
+  static readiness new_readiness() { return readiness(); }
+  static void watch(readiness& r, socket& s, std::uint64_t key, bool writing, bool edge) {
+    epoll_event e{};
+    e.events = (writing ? EPOLLOUT : EPOLLIN) | (edge ? EPOLLET : 0u);
+    e.data.u64 = key;
+    if (counted([&] { return ::epoll_ctl(r.fd(), EPOLL_CTL_ADD, s.fileno(), &e); }) < 0) fail("epoll_ctl");
+  }
+  static std::size_t wait_ready(readiness& r, std::span<ready> out, std::chrono::nanoseconds t) {
+    const timespec ts{static_cast<time_t>(t.count() / 1'000'000'000),
+                      static_cast<long>(t.count() % 1'000'000'000)};
+    for (;;) {
+      const auto n = counted([&] {
+        return ::syscall(SYS_epoll_pwait2, r.fd(), out.data(), static_cast<int>(out.size()), &ts, nullptr, 0);
+      });
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) fail("epoll_pwait2");
+    }
+  }
+  static std::uint64_t key_of(const ready& e) { return e.data.u64; }
+  static std::optional<std::size_t> send_now(socket& s, std::span<const std::byte> b) {
+    for (;;) {
+      const auto n =
+          counted([&] { return ::send(s.fileno(), b.data(), b.size(), raw_send_flags | MSG_DONTWAIT); });
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+      if (errno != EINTR) fail("send");
+    }
+  }
+  static std::optional<std::size_t> recv_now(socket& s, std::span<std::byte> b) {
+    for (;;) {
+      const auto n = counted([&] { return ::recv(s.fileno(), b.data(), b.size(), MSG_DONTWAIT); });
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+      if (errno != EINTR) fail("recv");
+    }
   }
 };
 

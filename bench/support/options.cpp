@@ -81,6 +81,7 @@ constexpr std::pair<std::string_view, placement> placements[] = {{"cross-cpu", p
                                                                  {"unpinned", placement::unpinned}};
 constexpr std::pair<std::string_view, peer_mode> peer_modes[] = {{"thread", peer_mode::thread},
                                                                  {"process", peer_mode::process}};
+constexpr std::pair<std::string_view, bool> triggers[] = {{"edge", true}, {"level", false}};
 constexpr std::pair<std::string_view, arrivals> arrival_kinds[] = {{"constant", arrivals::constant},
                                                                    {"poisson", arrivals::poisson}};
 constexpr std::pair<std::string_view, peer_fault> peer_faults[] = {{"stall", peer_fault::stall},
@@ -133,6 +134,11 @@ std::string usage() {
          "  --verify                      the receiver checksums every byte\n"
          "  --watchdog-ms=N               fail a benchmark whose peer is silent this long (default 5000)\n"
          "  --out=FILE                    write the results (schemas/bench.schema.json) to FILE\n"
+         "many flows (tcp_stream_flows, unix_stream_flows: T threads a side, each with one epoll set over\n"
+         "its share of the flows; aggregate and per-flow rates, Jain's fairness index):\n"
+         "  --flows=N --threads=T         only N flows over T threads a side (default: the profile's sweep,\n"
+         "                                flows 1-1,000)\n"
+         "  --trigger=edge|level          epoll triggering of the flow threads (default edge)\n"
          "latency under load (tcp_rr_open, unix_rr_open: one request in flight per connection, each due on\n"
          "a schedule, timed from when it was due, as wrk2, and from when it was sent):\n"
          "  --rate=N[k|M]                 offered load in requests per second: one benchmark per size at\n"
@@ -236,6 +242,12 @@ options parse_options(int argc, const char* const* argv) {
       o.tests = std::string(*v);
     } else if (auto v = value_of("--rate")) {
       o.rate_bps = parse_rate(*v);
+    } else if (auto v = value_of("--flows")) {
+      o.flows = parse_int("--flows", *v, 1, 10000);
+    } else if (auto v = value_of("--threads")) {
+      o.threads = parse_int("--threads", *v, 1, 64);
+    } else if (auto v = value_of("--trigger")) {
+      o.edge_triggered = parse_choice("--trigger", *v, triggers);
     } else if (auto v = value_of("--arrivals")) {
       o.arrival = parse_choice("--arrivals", *v, arrival_kinds);
     } else if (auto v = value_of("--samples")) {
@@ -275,6 +287,9 @@ options parse_options(int argc, const char* const* argv) {
       throw std::invalid_argument("unknown option '" + std::string(arg) + "' (see --help)");
     }
   }
+  if (o.threads && !o.flows) throw std::invalid_argument("--threads needs --flows");
+  if (o.flows && o.threads && *o.threads > *o.flows)
+    throw std::invalid_argument("--threads is above --flows: every thread needs a flow");
   if (o.min_reps && o.max_reps && *o.min_reps > *o.max_reps)
     throw std::invalid_argument("--min-reps is above --max-reps");
   return o;

@@ -52,6 +52,9 @@ struct options {
   // offered load in requests per second (one benchmark at that rate instead of the load sweep).
   std::uint64_t rate_bps = 0;
   arrivals arrival = arrivals::constant;
+  std::optional<std::int64_t> flows;    // --flows: the flow families at this many flows only
+  std::optional<std::int64_t> threads;  // --threads: ... driven by this many threads a side
+  bool edge_triggered = true;           // --trigger=edge|level: how the flow threads use epoll
   std::string samples;  // --samples=FILE: every open-loop request (CSV if FILE ends in .csv, else JSON lines)
   std::string out;      // JSON output path ("" = none)
   // Which benchmarks, and how they are repeated (unset: the profile's defaults).

@@ -124,7 +124,8 @@ def test_no_match_is_an_error_and_writes_nothing(bench, tmp_path):
 @pytest.mark.parametrize("flag", ["--placement=sideways", "--no-such-flag", "--sndbuf=1", "--out=/nonexistent/b.json",
                                   "--watchdog-ms=99999999999999999999999", "--plant-slowdown=tcp_stream:",
                                   "--filter=(", "--benchmark_filter=tcp", "--samples=/nonexistent/s.csv",
-                                  "--arrivals=bursty", "--rate=0"])
+                                  "--arrivals=bursty", "--rate=0", "--threads=2", "--trigger=sometimes",
+                                  "--flows=0"])
 def test_bad_flags_exit_2_with_one_line(bench, flag):
     r = run(bench, flag)
     assert r.returncode == 2
@@ -169,3 +170,23 @@ def test_open_loop_latency_is_timed_from_the_due_time_and_every_request_is_expor
         for rep in range(6):
             dues = [int(rec["due_ns"]) for rec in records if rec["benchmark"] == name and int(rec["repetition"]) == rep]
             assert dues and dues[0] == 0 and dues == sorted(dues)
+
+
+@pytest.mark.parametrize("trigger", ["edge", "level"])
+def test_a_thousand_flows_run_to_completion_with_every_byte_of_every_flow_accounted(bench, tmp_path, trigger):
+    out = tmp_path / "bench.json"
+    # A flow's bytes received are checked against its bytes sent after every repetition: a
+    # mismatch or a stall fails the benchmark (and this run's exit status).
+    r = run(bench, *TINY, "--filter=^tcp_stream_flows/", "--flows=1000", "--threads=2", f"--trigger={trigger}",
+            f"--out={out}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    assert schemas.violations(doc, "bench") == []
+    assert doc["context"]["flow_trigger"] == trigger
+    rows = doc["benchmarks"]
+    assert {b["name"] for b in rows} == {f"tcp_stream_flows/{i}/size:16384/flows:1000/threads:2" for i in ("socklab", "raw")}
+    for b in rows:
+        assert b["params"] == {"flows": 1000, "threads": 2}
+        assert 0 < b["fairness_jain"] <= 1.0 + 1e-9
+        assert b["flow_min_bytes_per_second"] <= b["bytes_per_second"] / 1000 <= b["flow_max_bytes_per_second"]
+        assert b["peer_cpu_user_ns_per_op"] is not None  # the receiving threads' CPU is measured too

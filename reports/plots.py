@@ -87,7 +87,7 @@ def _series(run, family, impl, metric):
     return rows
 
 
-def _spread(b, metric):
+def median_spread(b, metric):
     """The bar around a median: its 95 % interval — socklab-bench's for its headline metric, the
     same order-statistic interval computed here for another (p99, loss) — or, with too few
     repetitions for one, their min and max (older results, peer tools)."""
@@ -113,8 +113,8 @@ def throughput(runs, labels, protocol, families):
                 scale = METRICS["bytes_per_second"][2]
                 x = [b.size for b in rows]
                 y = [b.median("bytes_per_second") * scale for b in rows]
-                lo = [y_i - _spread(b, "bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
-                hi = [_spread(b, "bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
+                lo = [y_i - median_spread(b, "bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
+                hi = [median_spread(b, "bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
                 extra = f"({family})" if len(families) > 1 else ""
                 ax.errorbar(x, y, yerr=[lo, hi], capsize=3, markersize=5, **_marker(impl),
                             linestyle=IMPL_STYLE.get(impl, "-") if pal.multi or len(families) == 1 else
@@ -159,7 +159,7 @@ def latency(runs, labels):
                     rows = _series(run, family, impl, metric)
                     if rows:
                         y = [b.median(metric) for b in rows]
-                        spread = [_spread(b, metric) for b in rows]
+                        spread = [median_spread(b, metric) for b in rows]
                         ax.errorbar([b.size for b in rows], y, yerr=[[max(0.0, v - s[0]) for v, s in zip(y, spread)],
                                                                       [max(0.0, s[1] - v) for v, s in zip(y, spread)]],
                                     capsize=2, markersize=4, **_marker(impl), linestyle=style,
@@ -179,6 +179,116 @@ def latency(runs, labels):
     return fig
 
 
+# Many flows over epoll (tcp_stream_flows, unix_stream_flows): the sweep's x is the flow count.
+FLOW_FAMILIES = ["tcp_stream_flows", "unix_stream_flows"]
+# Latency under load: one line per family, implementation and size, x the offered load.
+OPEN_LOOP_FAMILIES = ["tcp_rr_open", "unix_rr_open"]
+
+
+def _by_param(run, family, impl, param, metric, extra=None):
+    """Rows of a family and implementation that have `param` and `metric`, sorted by the param;
+    `extra` (a dict) must match too."""
+    rows = [b for b in run.benchmarks.values()
+            if b.family == family and b.impl == impl and param in b.params and metric in b.samples
+            and all(b.params.get(k) == v for k, v in (extra or {}).items())]
+    return sorted(rows, key=lambda b: b.params[param])
+
+
+def _errorbar(ax, rows, x, metric, scale=1.0, **style):
+    y = [b.median(metric) * scale for b in rows]
+    spread = [median_spread(b, metric) for b in rows]
+    ax.errorbar(x, y, yerr=[[max(0.0, v - lo * scale) for v, (lo, _) in zip(y, spread)],
+                            [max(0.0, hi * scale - v) for v, (_, hi) in zip(y, spread)]], capsize=3, markersize=5, **style)
+
+
+def flows(runs, labels):
+    """Aggregate throughput and Jain's fairness index vs the number of flows, a line per family,
+    implementation and thread count (median; bars: 95 % interval)."""
+    present = [(r, l) for r, l in zip(runs, labels) if _impls(r, FLOW_FAMILIES)]
+    if not present:
+        return None
+    pal = Palette(runs)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
+    counts = set()
+    for ri, (run, label) in enumerate(zip(runs, labels)):
+        for family in FLOW_FAMILIES:
+            for impl in _impls(run, [family]):
+                for threads in sorted({b.params.get("threads") for b in run.benchmarks.values()
+                                       if b.family == family and "threads" in b.params}):
+                    rows = _by_param(run, family, impl, "flows", "bytes_per_second", {"threads": threads})
+                    if not rows:
+                        continue
+                    x = [b.params["flows"] for b in rows]
+                    counts.update(x)
+                    style = dict(**_marker(impl), color=pal.colour(ri, impl),
+                                 linestyle="-" if family == FLOW_FAMILIES[0] else "--",
+                                 label=pal.label(label, impl, f"({family}, {threads} thread{'s' * (threads != 1)})"))
+                    _errorbar(left, rows, x, "bytes_per_second", METRICS["bytes_per_second"][2], **style)
+                    fair = _by_param(run, family, impl, "flows", "fairness_jain", {"threads": threads})
+                    _errorbar(right, fair, [b.params["flows"] for b in fair], "fairness_jain", **style)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(sorted(counts)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xlabel("flows (log scale)")
+        ax.grid(True, alpha=0.3)
+    left.set_ylabel("aggregate throughput (Gbit/s)")
+    left.set_title("Aggregate throughput vs flows")
+    right.set_ylabel("Jain's fairness index (1: equal shares)")
+    right.set_ylim(0, 1.05)
+    right.set_title("Fairness between flows")
+    handles, names = left.get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=7, loc="lower center", ncol=2, frameon=False)
+    fig.suptitle("Many flows over epoll (median; bars: 95 % interval)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05 + 0.035 * math.ceil(len(names) / 2), 1, 1))
+    return fig
+
+
+def latency_vs_load(runs, labels):
+    """p99 latency vs offered load, from the due time (solid: what a user arriving on schedule
+    waits) and from the send (dotted: what a closed-loop tester would report), a line per family,
+    implementation and size; x is the offered rate in requests per second."""
+    present = [r for r in runs if _impls(r, OPEN_LOOP_FAMILIES) or any(b.family in OPEN_LOOP_FAMILIES for b in r.benchmarks.values())]
+    if not present:
+        return None
+    pal = Palette(runs)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    drawn = False
+    for ri, (run, label) in enumerate(zip(runs, labels)):
+        for family in OPEN_LOOP_FAMILIES:
+            impls = sorted({b.impl for b in run.benchmarks.values() if b.family == family},
+                           key=lambda i: IMPL_ORDER.index(i) if i in IMPL_ORDER else 99)
+            for impl in impls:
+                for size in sorted({b.size for b in run.benchmarks.values() if b.family == family and b.size is not None}):
+                    rows = sorted((b for b in run.benchmarks.values() if b.family == family and b.impl == impl
+                                   and b.size == size and "p99_us" in b.samples and "offered_per_second" in b.samples),
+                                  key=lambda b: b.median("offered_per_second"))
+                    if not rows:
+                        continue
+                    x = [b.median("offered_per_second") for b in rows]
+                    colour = pal.colour(ri, impl)
+                    what = f"({family}, {size_text(size)})"
+                    _errorbar(ax, rows, x, "p99_us", **_marker(impl), color=colour,
+                              linestyle="-" if family == OPEN_LOOP_FAMILIES[0] else "--",
+                              label=pal.label(label, impl, "p99 " + what))
+                    ax.plot(x, [b.median("p99_uncorrected_us") for b in rows], linestyle=":", color=colour,
+                            marker=".", label=pal.label(label, impl, "p99 uncorrected " + what))
+                    drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    _plain_log_axis(ax)
+    ax.set_xlabel("offered load (requests per second)")
+    ax.set_ylabel("p99 latency (µs, log scale)")
+    ax.set_title("Latency under load: p99 from the due time (coordinated omission corrected)\n"
+                 "and from the send (uncorrected, dotted); median of repetitions, bars: 95 % interval")
+    ax.grid(True, alpha=0.3, which="both")
+    _legend_outside(ax, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def loss(runs, labels):
     """Datagram loss ratio (1 - received/sent) vs datagram size: the median with its 95 % interval
     (min–max without one); each implementation has its own marker, so coinciding lines both show."""
@@ -191,7 +301,7 @@ def loss(runs, labels):
                 rows = _series(run, family, impl, "loss_ratio")
                 if rows:
                     y = [100 * b.median("loss_ratio") for b in rows]
-                    spread = [_spread(b, "loss_ratio") for b in rows]
+                    spread = [median_spread(b, "loss_ratio") for b in rows]
                     ax.errorbar([b.size for b in rows], y, yerr=[[max(0.0, v - 100 * s[0]) for v, s in zip(y, spread)],
                                                                   [max(0.0, 100 * s[1] - v) for v, s in zip(y, spread)]],
                                 capsize=3, markersize=6, **_marker(impl),
@@ -396,7 +506,7 @@ def side_by_side(runs, labels):
             metric, mid = ref.headline, ref.median()
             values.append(b.median(metric) / mid if mid else math.nan)
             if run is first:
-                spread = _spread(ref, metric)
+                spread = median_spread(ref, metric)
                 spreads.append((spread[0] / mid, spread[1] / mid) if mid and spread else None)
             else:
                 spread = ratio_spread(ref, b, metric)

@@ -5,7 +5,8 @@ import math
 import os
 
 from common.units import format_observed, format_value as fmt
-from reports.plots import FAST_PATH_FAMILIES, IMPL_ORDER, change_spread, percent_change, verdict_by_name
+from reports.plots import (FAST_PATH_FAMILIES, FLOW_FAMILIES, IMPL_ORDER, OPEN_LOOP_FAMILIES, change_spread, median_spread,
+                           percent_change, verdict_by_name)
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
                    ("cores", ("num_cpus",)), ("commit", ("socklab_commit",)), ("build", ("build_type",)),
@@ -148,7 +149,8 @@ def costs_table(run):
         if key in overhead:
             a, share = overhead[key].get("cpu_ns_added", {}), overhead[key].get("cpu_share_added", {})
             if a.get("median") is not None:
-                added = f"{a['median']:+,.0f} ns ({100 * share['median']:+.1f} %)"
+                added = f"{a['median']:+,.0f} ns" + ("" if share.get("median") is None else
+                                                     f" ({100 * share['median']:+.1f} %)")
                 if a.get("ci_low") is not None:
                     added += f" [{a['ci_low']:+,.0f}, {a['ci_high']:+,.0f}]"
         calls = " / ".join("–" if s is None or s.get("syscalls_per_op") is None else f"{s['syscalls_per_op']:.2f}"
@@ -186,6 +188,71 @@ def fast_paths_table(run):
                      number(b, "datagrams_per_call", "{:.0f}"), number(b, "cpu_ns_per_datagram", "{:,.0f}"),
                      number(b, "peer_cpu_ns_per_datagram", "{:,.0f}")])
     return header, rows
+
+
+def _median(b, metric, form):
+    v = b.median(metric)
+    return "–" if v is None or math.isnan(v) else form.format(v)
+
+
+def flows_table(run):
+    """The flow families, per shape (flows, threads) and implementation: the aggregate with its
+    interval, the slowest and fastest flow, and Jain's fairness index (medians over repetitions)."""
+    rows = sorted((b for b in run.benchmarks.values() if b.family in FLOW_FAMILIES and "flows" in b.params),
+                  key=lambda b: (b.family, b.params.get("threads", 0), b.params["flows"],
+                                 IMPL_ORDER.index(b.impl) if b.impl in IMPL_ORDER else 99))
+    header = ["benchmark", "flows", "threads", "aggregate [95 % CI]", "slowest flow", "fastest flow", "fairness (Jain)"]
+    out = []
+    for b in rows:
+        low, high = median_spread(b, "bytes_per_second")
+        out.append([b.name, f"{b.params['flows']:,}", str(b.params.get("threads", "–")),
+                    fmt("bytes_per_second", b.median("bytes_per_second")) + " " + _interval("bytes_per_second", low, high),
+                    fmt("flow_min_bytes_per_second", b.median("flow_min_bytes_per_second")),
+                    fmt("flow_max_bytes_per_second", b.median("flow_max_bytes_per_second")),
+                    _median(b, "fairness_jain", "{:.3f}")])
+    return header, out
+
+
+def knees(run):
+    """{(family, impl, size): the lowest offered load (requests/s) whose corrected p99 is, with its
+    whole 95 % interval, above twice the top of the lightest load's interval (None: no such load)}:
+    where queueing starts to dominate, claimed only where the noise cannot explain it."""
+    found = {}
+    groups = {}
+    for b in run.benchmarks.values():
+        if b.family in OPEN_LOOP_FAMILIES and "p99_us" in b.samples and "offered_per_second" in b.samples:
+            groups.setdefault((b.family, b.impl, b.size), []).append(b)
+    for key, rows in groups.items():
+        rows.sort(key=lambda b: b.median("offered_per_second"))
+        base_high = median_spread(rows[0], "p99_us")[1]
+        found[key] = next((b.median("offered_per_second") for b in rows[1:]
+                           if median_spread(b, "p99_us")[0] > 2 * base_high), None)
+    return found
+
+
+def open_loop_table(run):
+    """Latency under load, per benchmark: the load offered and achieved, p50 and p99 from the due
+    time (p99 with its interval) beside the p99 from the send, the share of requests sent late, and
+    the knee of each curve."""
+    rows = sorted((b for b in run.benchmarks.values() if b.family in OPEN_LOOP_FAMILIES and "p99_us" in b.samples),
+                  key=lambda b: (b.family, b.size or 0, IMPL_ORDER.index(b.impl) if b.impl in IMPL_ORDER else 99,
+                                 b.median("offered_per_second")))
+    if not rows:
+        return [], []
+    knee = knees(run)
+    header = ["benchmark", "offered /s", "achieved /s", "p50 µs", "p99 µs [95 % CI]", "p99 uncorrected µs",
+              "sent late", "knee"]
+    out = []
+    for b in rows:
+        low, high = median_spread(b, "p99_us")
+        k = knee.get((b.family, b.impl, b.size))
+        at_knee = k is not None and math.isclose(k, b.median("offered_per_second"))
+        out.append([b.name, _median(b, "offered_per_second", "{:,.0f}"), _median(b, "items_per_second", "{:,.0f}"),
+                    _median(b, "p50_us", "{:,.1f}"),
+                    _median(b, "p99_us", "{:,.1f}") + " " + _interval("p99_us", low, high),
+                    _median(b, "p99_uncorrected_us", "{:,.1f}"), _median(b, "late_ratio", "{:.1%}"),
+                    "← knee: p99 interval above 2× the lightest load's" if at_knee else ""])
+    return header, out
 
 
 def peers_table(run):
@@ -354,6 +421,15 @@ def sections(report):
         header, rows = fast_paths_table(run)
         if rows:
             blocks += [("text", "UDP fast paths (socklab/fast_paths.hpp) against one datagram per call:"),
+                       ("table", header, rows)]
+        header, rows = flows_table(run)
+        if rows:
+            blocks += [("text", "Many flows over epoll (T sending and T receiving threads, each with one readiness set):"),
+                       ("table", header, rows)]
+        header, rows = open_loop_table(run)
+        if rows:
+            blocks += [("text", "Latency under load (open loop, one request in flight per connection; latency from "
+                                "the due time, and from the send as a closed-loop tester would time it):"),
                        ("table", header, rows)]
         header, rows = peers_table(run)
         if rows:

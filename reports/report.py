@@ -117,6 +117,8 @@ def build_figures(report):
         ("throughput_unix", "Unix stream and datagram throughput",
          plots.throughput(runs, labels, "Unix", ["unix_stream", "unix_dgram"])),
         ("latency", "Ping-pong latency percentiles", plots.latency(runs, labels)),
+        ("latency_vs_load", "Latency under load (open loop)", plots.latency_vs_load(runs, labels)),
+        ("flows", "Many flows: aggregate throughput and fairness", plots.flows(runs, labels)),
         ("udp_loss", "Datagram loss", plots.loss(runs, labels)),
         ("overhead", "Library overhead (socklab ÷ raw POSIX)", plots.overhead(runs, labels)),
         ("baseline", "Baseline vs current",

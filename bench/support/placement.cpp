@@ -45,14 +45,28 @@ bool pin_current_thread(int cpu) {
 #endif
 }
 
+bool unpin_current_thread(const std::vector<int>& cpus) {
+#if defined(__linux__)
+  if (cpus.empty()) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const int c : cpus) CPU_SET(c, &set);
+  return ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0;
+#else
+  (void)cpus;
+  return false;
+#endif
+}
+
 cpu_plan plan_for(placement p) {
-  if (p == placement::unpinned) return {std::nullopt, std::nullopt, "unpinned"};
-  if (!pinning_supported()) return {std::nullopt, std::nullopt, "unpinned (pinning unavailable on this OS)"};
   const auto cpus = usable_cpus();
-  if (cpus.empty()) return {std::nullopt, std::nullopt, "unpinned (no usable CPU list)"};
-  if (p == placement::same_cpu) return {cpus[0], cpus[0], "same-cpu"};
-  if (cpus.size() < 2) return {cpus[0], cpus[0], "same-cpu (only one CPU usable)"};
-  return {cpus[0], cpus[1], "cross-cpu"};
+  if (p == placement::unpinned) return {std::nullopt, std::nullopt, "unpinned", cpus};
+  if (!pinning_supported())
+    return {std::nullopt, std::nullopt, "unpinned (pinning unavailable on this OS)", cpus};
+  if (cpus.empty()) return {std::nullopt, std::nullopt, "unpinned (no usable CPU list)", cpus};
+  if (p == placement::same_cpu) return {cpus[0], cpus[0], "same-cpu", cpus};
+  if (cpus.size() < 2) return {cpus[0], cpus[0], "same-cpu (only one CPU usable)", cpus};
+  return {cpus[0], cpus[1], "cross-cpu", cpus};
 }
 
 }  // namespace socklab::bench

@@ -404,3 +404,89 @@ def test_fast_paths_get_their_figure_and_table(tmp_path):
     speedup = statistics.median(rates["udp_stream_gso_gro/socklab/size:64"]) / statistics.median(
         rates["udp_stream/socklab/size:64"])
     assert gro[2] == f"{speedup:.1f}" and speedup > 1
+
+
+FLOWS = FIX / "bench_flows_open_loop.json"  # a real run: tcp_stream_flows' sweep and tcp_rr_open's loads at 64 B
+
+
+def medians(doc, metric):
+    values = {}
+    for row in doc["benchmarks"]:
+        if row.get("run_type") == "iteration" and metric in row:
+            values.setdefault(row["name"], []).append(row[metric])
+    return {name: statistics.median(v) for name, v in values.items()}
+
+
+@pytest.fixture(scope="module")
+def flows_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("flows")
+    r = run(FLOWS, "-o", out)
+    assert r.returncode == 0, r.stderr
+    return out, json.loads(FLOWS.read_text()), (out / "summary.md").read_text()
+
+
+def table_rows(md, title):
+    table = md.split(title)[1].split("\n\n")[1]
+    return {cells[0]: cells for cells in ([c.strip() for c in line.strip("|").split("|")]
+                                          for line in table.splitlines()[2:])}
+
+
+def test_flows_are_drawn_against_the_flow_count_with_their_fairness(flows_report):
+    out, doc, _ = flows_report
+    left, right = figures(out)["flows"]["axes"]
+    bps, jain = medians(doc, "bytes_per_second"), medians(doc, "fairness_jain")
+    for impl in ("socklab", "raw"):
+        for threads in (1, 2):
+            label = f"{impl} (tcp_stream_flows, {threads} thread{'s' * (threads != 1)})"
+            names = {int(n.split("flows:")[1].split("/")[0]): n for n in bps
+                     if n.startswith(f"tcp_stream_flows/{impl}/") and n.endswith(f"/threads:{threads}")}
+            drawn = line(left, label)
+            assert drawn["x"] == sorted(names)
+            assert drawn["y"] == pytest.approx([bps[names[f]] * 8e-9 for f in sorted(names)])
+            assert line(right, label)["y"] == pytest.approx([jain[names[f]] for f in sorted(names)])
+
+
+def test_the_flows_table_has_every_shape_with_its_fairness(flows_report):
+    _, doc, md = flows_report
+    rows = table_rows(md, "Many flows over epoll")
+    jain = medians(doc, "fairness_jain")
+    assert set(rows) == set(jain)
+    for name, cells in rows.items():
+        assert cells[1] == f"{int(name.split('flows:')[1].split('/')[0]):,}"
+        assert cells[6] == f"{jain[name]:.3f}"
+
+
+def test_latency_under_load_shows_corrected_and_uncorrected_p99_against_the_offered_load(flows_report):
+    out, doc, md = flows_report
+    [ax] = figures(out)["latency_vs_load"]["axes"]
+    offered, p99, raw99 = medians(doc, "offered_per_second"), medians(doc, "p99_us"), medians(doc, "p99_uncorrected_us")
+    for impl in ("socklab", "raw"):
+        names = sorted((n for n in offered if n.startswith(f"tcp_rr_open/{impl}/")), key=offered.get)
+        corrected = line(ax, f"{impl} p99 (tcp_rr_open, 64 B)")
+        uncorrected = line(ax, f"{impl} p99 uncorrected (tcp_rr_open, 64 B)")
+        assert corrected["x"] == pytest.approx([offered[n] for n in names])
+        assert corrected["y"] == pytest.approx([p99[n] for n in names])
+        assert uncorrected["y"] == pytest.approx([raw99[n] for n in names])
+    rows = table_rows(md, "Latency under load (open loop")
+    assert set(rows) == set(offered)
+    for name, cells in rows.items():
+        assert cells[4].startswith(f"{p99[name]:,.1f} [") and cells[5] == f"{raw99[name]:,.1f}"
+
+
+def test_the_knee_is_claimed_only_where_the_interval_clears_twice_the_lightest_load(flows_report):
+    _, doc, md = flows_report
+    rows = table_rows(md, "Latency under load (open loop")
+    summaries = {s["name"]: s for s in doc["socklab"]["summary"]}
+    samples = {}
+    for row in doc["benchmarks"]:
+        if row.get("run_type") == "iteration" and "p99_us" in row:
+            samples.setdefault(row["name"], []).append(row["p99_us"])
+    offered = medians(doc, "offered_per_second")
+    for impl in ("socklab", "raw"):
+        names = sorted((n for n in offered if n.startswith(f"tcp_rr_open/{impl}/")), key=offered.get)
+        # socklab-bench's interval, else (too few repetitions for one) the repetitions' min and max
+        interval = {n: (summaries[n]["ci_low"], summaries[n]["ci_high"]) if summaries[n].get("ci_low") is not None
+                    else (min(samples[n]), max(samples[n])) for n in names}
+        expected = next((n for n in names[1:] if interval[n][0] > 2 * interval[names[0]][1]), None)
+        marked = [n for n in names if rows[n][7].startswith("← knee")]
+        assert marked == ([expected] if expected else [])

@@ -22,18 +22,25 @@ class ConversionError(Exception):
     """The input is not the tool output this converter reads."""
 
 
-def _entry(family, tool, size, iterations, seconds, counters):
+def _entry(family, tool, size, iterations, seconds, counters, params=None):
     if iterations <= 0 or seconds <= 0:
         raise ConversionError("the run measured nothing (zero messages or zero time)")
-    name = bench_name(family, tool, size)
+    name = bench_name(family, tool, size, params)
     per_iteration_ns = seconds * 1e9 / iterations
     entry = {
         "name": name, "run_name": name, "family": family, "implementation": tool, "size": size,
         "run_type": "iteration", "repetitions": 1, "repetition_index": 0, "round": 0, "threads": 1,
         "iterations": int(iterations), "real_time": per_iteration_ns, "cpu_time": None, "time_unit": "ns",
     }
+    if params:
+        entry["params"] = params
     entry.update(counters)
     return entry
+
+
+def _jain(shares):
+    total, squares = sum(shares), sum(x * x for x in shares)
+    return total * total / (len(shares) * squares) if squares else 1.0
 
 
 def iperf3(doc):
@@ -48,9 +55,21 @@ def iperf3(doc):
     if proto == "TCP":
         s = end.get("sum_received") or {}
         seconds, nbytes = float(s.get("seconds", 0)), float(s.get("bytes", 0))
-        return [_entry("tcp_stream", "iperf3", size, nbytes / size, seconds,
-                       {"bytes_per_second": nbytes / seconds if seconds else 0.0,
-                        "retransmits": (end.get("sum_sent") or {}).get("retransmits", 0)})]
+        counters = {"bytes_per_second": nbytes / seconds if seconds else 0.0,
+                    "retransmits": (end.get("sum_sent") or {}).get("retransmits", 0)}
+        streams = int(start.get("num_streams", 1) or 1)
+        if streams == 1:
+            return [_entry("tcp_stream", "iperf3", size, nbytes / size, seconds, counters)]
+        # -P N: socklab's many-flows family; iperf3 before 3.16 runs every stream in one thread.
+        try:
+            shares = [float(st["receiver"]["bytes"]) for st in end["streams"]]
+        except (KeyError, TypeError, ValueError) as e:
+            raise ConversionError(f"an iperf3 -P result without per-stream receiver bytes ({e})") from None
+        if seconds:
+            counters.update(fairness_jain=_jain(shares), flow_min_bytes_per_second=min(shares) / seconds,
+                            flow_max_bytes_per_second=max(shares) / seconds)
+        return [_entry("tcp_stream_flows", "iperf3", size, nbytes / size, seconds, counters,
+                       {"flows": streams, "threads": 1})]
     if proto == "UDP":
         s = end.get("sum") or {}  # the sender's side, with the receiver's loss
         got = end.get("sum_received") or {}

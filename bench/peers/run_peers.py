@@ -2,8 +2,9 @@
 """Runs iperf3 and sockperf interleaved with socklab-bench, size by size, on 127.0.0.1, and merges
 their rows and the comparison into socklab-bench's JSON.
 
-For each size socklab-bench measured (tcp_stream and udp_stream against iperf3, tcp_pingpong and
-udp_pingpong against sockperf), rounds alternate: socklab then the peer tool, the peer then socklab,
+For each size socklab-bench measured (tcp_stream and udp_stream against iperf3, tcp_stream_flows
+against iperf3 -P with as many streams, up to iperf3's 128, tcp_pingpong and udp_pingpong against
+sockperf), rounds alternate: socklab then the peer tool, the peer then socklab,
 ..., each for the same time, so that a ratio is measured seconds apart (a run minutes after another
 drifts by 20 % and more here). Rounds go on until the 95 % interval of the round-by-round ratio is
 within the target or the most rounds have run. Each tool warms up outside its measured time:
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import shutil
 import socket
 import subprocess
@@ -29,13 +31,16 @@ import time
 
 from bench.peers import convert
 from common import stats
-from common.results import InputError, bench_key, higher_is_better, json_text, read_json, row_identity, write_atomically
+from common.results import (InputError, bench_key, bench_name, higher_is_better, json_text, read_json, row_identity,
+                            write_atomically)
 
 SOCKPERF_MIN, SOCKPERF_MAX = 14, 65507  # sockperf refuses messages outside this range
 PEER_TOOLS = ("iperf3", "sockperf")
 # Which tool each family is compared with, and on what.
 COMPARED = (("tcp_stream", "iperf3", "bytes_per_second"), ("udp_stream", "iperf3", "bytes_per_second"),
+            ("tcp_stream_flows", "iperf3", "bytes_per_second"),
             ("tcp_pingpong", "sockperf", "p50_us"), ("udp_pingpong", "sockperf", "p50_us"))
+IPERF3_MAX_STREAMS = 128  # iperf3 -P refuses more
 
 
 class PeerError(Exception):
@@ -44,8 +49,15 @@ class PeerError(Exception):
 
 def sizes_of(doc, family):
     """The sizes socklab-bench measured for a family, from its socklab and raw rows."""
-    return sorted({size for family_, impl, size, _ in map(row_identity, doc.get("benchmarks", []))
-                   if family_ == family and impl in ("socklab", "raw") and isinstance(size, int)})
+    return sorted({size for size, _ in shapes_of(doc, family)})
+
+
+def shapes_of(doc, family):
+    """(size, params) of each benchmark socklab-bench measured in a family, from its socklab and raw
+    rows: params is {} for most families, {"flows": 64, "threads": 2} for the many-flows ones."""
+    found = {(size, tuple(params.items())) for family_, impl, size, params in map(row_identity, doc.get("benchmarks", []))
+             if family_ == family and impl in ("socklab", "raw") and isinstance(size, int)}
+    return [(size, dict(params)) for size, params in sorted(found)]
 
 
 def cpu_pair(placement):
@@ -136,8 +148,11 @@ class Socklab:
             self.cmd.append(f"--tcp-congestion={ctx['tcp_congestion']}")
         self.out = pathlib.Path(scratch) / "socklab.json"
 
-    def __call__(self, family, size, seconds):
-        cmd = self.cmd + [f"--filter=^{family}/socklab/size:{size}$", f"--rep-time={seconds}", f"--out={self.out}"]
+    def __call__(self, family, size, seconds, params=None):
+        name = re.escape(bench_name(family, "socklab", size, params))
+        cmd = self.cmd + [f"--filter=^{name}$", f"--rep-time={seconds}", f"--out={self.out}"]
+        if params and "flows" in params:  # outside the profile's sweep, the flow families need the shape
+            cmd += [f"--flows={params['flows']}", f"--threads={params.get('threads', 1)}"]
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
         except subprocess.TimeoutExpired:
@@ -147,9 +162,10 @@ class Socklab:
         return json.loads(self.out.read_text())["benchmarks"][0]
 
 
-def iperf3_once(srv, family, size, seconds, cpu, congestion):
+def iperf3_once(srv, family, size, seconds, cpu, congestion, streams=1):
     cmd = ["iperf3", "-c", "127.0.0.1", "-p", str(srv.port), "-l", str(size), "-t", str(seconds), "-O", "1", "-J"]
     cmd += ["-u", "-b", "0"] if family == "udp_stream" else (["-C", congestion] if congestion else [])
+    cmd += ["-P", str(streams)] if streams > 1 else []
     text = run_client(cmd, cpu, seconds + 1)
     try:
         [row] = convert.iperf3(json.loads(text))
@@ -169,7 +185,7 @@ def sockperf_once(srv, family, size, seconds, cpu):
     return row
 
 
-def interleave(family, size, tool, metric, socklab_once, peer_once, args):
+def interleave(family, size, tool, metric, socklab_once, peer_once, args, params=None):
     """Rounds of socklab and the peer, alternating who goes first, until the ratio's interval is within
     the target (after --rounds) or --max-rounds have run. Returns the comparison and the peer's rows."""
     ours, theirs, rows = [], [], []
@@ -189,7 +205,8 @@ def interleave(family, size, tool, metric, socklab_once, peer_once, args):
         row["repetitions"] = len(rows)
     ratios = [a / b for a, b in zip(ours, theirs) if b]
     interval = stats.median_interval(ratios)
-    return {"benchmark": bench_key(family, size), "family": family, "size": size, "tool": tool,
+    extra = {"params": params} if params else {}
+    return {"benchmark": bench_key(family, size, params), "family": family, "size": size, **extra, "tool": tool,
             "peer_size": rows[0]["size"], "metric": metric, "socklab": stats.median(ours),
             "peer": stats.median(theirs), "ratio": stats.median(ratios),
             "ratio_ci_low": interval[0] if interval else None, "ratio_ci_high": interval[1] if interval else None,
@@ -204,12 +221,17 @@ def run_tool(tool, doc, socklab, cpus, args, congestion):
     comparisons, rows = [], []
 
     def compare_family(family, metric, srv):
-        for size in sizes_of(doc, family):
+        for size, params in shapes_of(doc, family):
+            streams = params.get("flows", 1)
+            if streams > IPERF3_MAX_STREAMS:
+                continue
             peer_size = min(max(size, SOCKPERF_MIN), SOCKPERF_MAX) if tool == "sockperf" else size
-            print(f"run_peers.py: {family} {size} B: socklab and {tool}, interleaved", file=sys.stderr, flush=True)
-            peer = ((lambda: iperf3_once(srv, family, peer_size, args.seconds, client_cpu, congestion))
+            shape = "".join(f", {k} {v}" for k, v in params.items())
+            print(f"run_peers.py: {family} {size} B{shape}: socklab and {tool}, interleaved", file=sys.stderr, flush=True)
+            peer = ((lambda: iperf3_once(srv, family, peer_size, args.seconds, client_cpu, congestion, streams))
                     if tool == "iperf3" else (lambda: sockperf_once(srv, family, peer_size, args.seconds, client_cpu)))
-            c, r = interleave(family, size, tool, metric, lambda: socklab(family, size, args.seconds), peer, args)
+            c, r = interleave(family, size, tool, metric, lambda: socklab(family, size, args.seconds, params), peer,
+                              args, params)
             comparisons.append(c)
             rows.extend(r)
 

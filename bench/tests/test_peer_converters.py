@@ -20,6 +20,21 @@ def test_iperf3_tcp_is_the_receiver_rate():
     assert e["real_time"] == pytest.approx(1.002901e9 / (2899312640 / 131072))
 
 
+def test_iperf3_parallel_streams_are_the_many_flows_family_with_its_fairness():
+    doc = json.loads((FIXTURES / "iperf3_tcp_parallel.json").read_text())  # iperf3 3.12 -P 4 -l 16384
+    [e] = convert.iperf3(doc)
+    assert e["name"] == "tcp_stream_flows/iperf3/size:16384/flows:4/threads:1"
+    assert (e["family"], e["size"], e["params"]) == ("tcp_stream_flows", 16384, {"flows": 4, "threads": 1})
+    shares = [333742080, 334888960, 334397440, 335380480]  # each stream's receiver bytes in the fixture
+    assert e["bytes_per_second"] == pytest.approx(1338408960 / 1.011448)
+    assert e["fairness_jain"] == pytest.approx(sum(shares) ** 2 / (4 * sum(x * x for x in shares)))
+    assert e["flow_min_bytes_per_second"] == pytest.approx(min(shares) / 1.011448)
+    assert e["flow_max_bytes_per_second"] == pytest.approx(max(shares) / 1.011448)
+    del doc["end"]["streams"][0]["receiver"]
+    with pytest.raises(convert.ConversionError, match="per-stream receiver bytes"):
+        convert.iperf3(doc)
+
+
 def test_iperf3_udp_has_rate_packets_and_loss():
     [e] = convert.iperf3(json.loads((FIXTURES / "iperf3_udp.json").read_text()))
     assert e["name"] == "udp_stream/iperf3/size:1400"

@@ -29,6 +29,16 @@ def test_sizes_come_from_the_socklab_and_raw_rows_of_a_family():
     assert run_peers.sizes_of(doc, "tcp_connect") == []
 
 
+def test_flow_shapes_come_with_their_params():
+    doc = bench_doc(["tcp_stream_flows/socklab/size:16384/flows:64/threads:2",
+                     "tcp_stream_flows/raw/size:16384/flows:64/threads:2",
+                     "tcp_stream_flows/raw/size:16384/flows:8/threads:2",
+                     "tcp_stream_flows/iperf3/size:16384/flows:64/threads:1"])
+    assert run_peers.shapes_of(doc, "tcp_stream_flows") == [(16384, {"flows": 8, "threads": 2}),
+                                                             (16384, {"flows": 64, "threads": 2})]
+    assert run_peers.sizes_of(doc, "tcp_stream_flows") == [16384]
+
+
 def test_placement_maps_to_client_and_server_cpus():
     assert run_peers.cpu_pair("unpinned") is None
     client, server = run_peers.cpu_pair("same-cpu")
@@ -88,20 +98,23 @@ def test_a_ratio_is_only_a_verdict_beyond_the_threshold_with_confidence():
 @pytest.mark.skipif(not (shutil.which("iperf3") and shutil.which("sockperf")), reason="iperf3/sockperf not installed")
 def test_a_real_run_interleaves_socklab_and_the_peers_round_by_round(tmp_path, bench):
     path = tmp_path / "bench.json"
-    path.write_text(json.dumps(bench_doc(["tcp_stream/socklab/size:4096", "tcp_pingpong/raw/size:1"])))
+    path.write_text(json.dumps(bench_doc(["tcp_stream/socklab/size:4096", "tcp_pingpong/raw/size:1",
+                                          "tcp_stream_flows/raw/size:16384/flows:4/threads:2"])))
     flags = ["--bench", str(bench), "--seconds", "1", "--rounds", "6", "--max-rounds", "6"]
     r = subprocess.run([sys.executable, RUNNER, path, *flags], capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr
     doc = json.loads(path.read_text())
     rows = [b for b in doc["benchmarks"] if b.get("implementation") in ("iperf3", "sockperf")]
     assert sorted((b["name"], b["round"]) for b in rows) == sorted(
-        [("tcp_pingpong/sockperf/size:14", k) for k in range(6)] + [("tcp_stream/iperf3/size:4096", k) for k in range(6)])
+        [("tcp_pingpong/sockperf/size:14", k) for k in range(6)] + [("tcp_stream/iperf3/size:4096", k) for k in range(6)]
+        + [("tcp_stream_flows/iperf3/size:16384/flows:4/threads:1", k) for k in range(6)])
     assert all(b["bytes_per_second"] > 0 for b in rows if b["family"] == "tcp_stream")
     assert all(0 < b["p50_us"] <= b["p99_us"] for b in rows if b["family"] == "tcp_pingpong")
     peers = doc["socklab"]["peers"]
     assert peers["tcp_congestion"] == "cubic"
     by = {c["benchmark"]: c for c in peers["comparisons"]}
-    assert set(by) == {"tcp_stream/size:4096", "tcp_pingpong/size:1"}
+    assert set(by) == {"tcp_stream/size:4096", "tcp_pingpong/size:1", "tcp_stream_flows/size:16384/flows:4/threads:2"}
+    assert by["tcp_stream_flows/size:16384/flows:4/threads:2"]["params"] == {"flows": 4, "threads": 2}
     for c in by.values():
         assert c["rounds"] == 6 and len(c["socklab_samples"]) == len(c["peer_samples"]) == 6
         assert c["ratio_ci_low"] <= c["ratio"] <= c["ratio_ci_high"]

@@ -73,7 +73,8 @@ nlohmann::json context_of(const options& o) {
   std::string missing;
   for (const auto& [name, there] :
        {std::pair{"sendmmsg/recvmmsg", offered.batches}, std::pair{"UDP_SEGMENT", offered.segmentation},
-        std::pair{"UDP_GRO", offered.coalescing}, std::pair{"SO_ZEROCOPY", offered.zerocopy}})
+        std::pair{"UDP_GRO", offered.coalescing}, std::pair{"SO_ZEROCOPY", offered.zerocopy},
+        std::pair{"SO_BUSY_POLL", offered.busy_poll}})
     if (!there) missing += (missing.empty() ? "" : " ") + std::string(name);
   ctx["fast_paths_unsupported"] = missing;  // their benchmarks are left out
   if (!o.plant_family.empty())

@@ -29,7 +29,7 @@ double sample::counter(const std::string& name) const {
 bool higher_is_better(const std::string& metric) { return metric.find("per_second") != std::string::npos; }
 
 std::string headline_of(const std::string& family) {
-  if (family.ends_with("_pingpong")) return "p50_us";
+  if (family.find("_pingpong") != std::string::npos) return "p50_us";  // and its variants (_busy_poll)
   if (family.ends_with("_rr_open")) return "p99_us";  // latency under a load: its tail is the point
   if (family.ends_with("_connect") || family.ends_with("_crr")) return "items_per_second";
   return "bytes_per_second";

@@ -5,13 +5,15 @@
 // SO_RCVTIMEO/SO_SNDTIMEO) and both throw on error.
 #pragma once
 
+// clang-format off: the include sorter would move it after linux/errqueue.h
+#include <time.h>  // before linux/errqueue.h, which uses struct timespec without it
+// clang-format on
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>  // before linux/errqueue.h, which uses struct timespec without it
 #include <unistd.h>
 
 #include <algorithm>
@@ -121,6 +123,7 @@ struct via_socklab {
     return socklab::send_zerocopy(s, b);
   }
   static std::optional<zerocopy_done> read_zerocopy_done(socket& s) { return socklab::read_zerocopy_done(s); }
+  static void set_busy_poll(socket& s, std::chrono::microseconds spin) { socklab::set_busy_poll(s, spin); }
 
   // Many flows on non-blocking sockets (socklab/selector.hpp): one readiness set per thread, and
   // calls that say "would block" (std::nullopt) instead of waiting.
@@ -401,6 +404,11 @@ struct via_posix {
       if (n >= 0) return static_cast<std::size_t>(n);
       if (errno != EINTR) fail("send");
     }
+  }
+  static void set_busy_poll(socket& s, std::chrono::microseconds spin) {
+    const int value = static_cast<int>(spin.count());
+    if (::setsockopt(s.fileno(), SOL_SOCKET, SO_BUSY_POLL, &value, sizeof value) != 0)
+      fail("setsockopt(SO_BUSY_POLL)");
   }
   static std::optional<zerocopy_done> read_zerocopy_done(socket& s) {
     std::array<char, CMSG_SPACE(sizeof(sock_extended_err) + sizeof(sockaddr_in6))> control{};

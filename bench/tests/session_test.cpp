@@ -22,10 +22,12 @@ TEST(BenchId, NamesAndKeysAreTheOneCodecsSpelling) {
 
 // The cross-host client and the local families judge a family by the same metric.
 TEST(Headline, EachFamilyIsJudgedByTheMetricItIsAbout) {
-  for (const auto* f : {"tcp_pingpong", "udp_pingpong", "unix_pingpong"})
+  for (const auto* f : {"tcp_pingpong", "udp_pingpong", "unix_pingpong", "tcp_pingpong_busy_poll"})
     EXPECT_EQ(headline_of(f), "p50_us") << f;
   EXPECT_EQ(headline_of("tcp_connect"), "items_per_second");
   EXPECT_EQ(headline_of("tcp_crr"), "items_per_second");
+  EXPECT_EQ(headline_of("tcp_rr_open"), "p99_us");
+  EXPECT_EQ(headline_of("tcp_stream_flows"), "bytes_per_second");
   for (const auto* f : {"tcp_stream", "udp_stream", "udp_sendto", "unix_stream", "unix_dgram"})
     EXPECT_EQ(headline_of(f), "bytes_per_second") << f;
   EXPECT_FALSE(higher_is_better(headline_of("tcp_pingpong")));

@@ -2,6 +2,8 @@
 #include "socklab/fast_paths.hpp"
 
 #include <array>
+#include <climits>
+#include <stdexcept>
 
 #include "sys/sys.hpp"
 
@@ -40,6 +42,10 @@ fast_path_support probe_fast_paths() noexcept {
       offered([&](socket& s) { return sys::send_segmented(s.fileno(), two, 1, 0, {}).error(); }),
       offered([](socket& s) { return sys::set_coalescing(s.fileno(), true); }),
       offered([](socket& s) { return sys::set_zerocopy(s.fileno(), true); }),
+      offered([](socket& s) {  // without the right to raise it, it is not on offer either
+        const auto ec = sys::set_busy_poll(s.fileno(), 50);
+        return ec == std::errc::operation_not_permitted ? std::make_error_code(std::errc::not_supported) : ec;
+      }),
   };
 }
 
@@ -77,6 +83,13 @@ result<coalesced> try_recv_coalesced(socket& s, std::span<std::byte> buffer, int
 }
 coalesced recv_coalesced(socket& s, std::span<std::byte> buffer, int flags) {
   return try_recv_coalesced(s, buffer, flags).value_or_throw("recvmsg(UDP_GRO)");
+}
+
+void set_busy_poll(socket& s, std::chrono::microseconds spin) {
+  if (spin.count() < 0 || spin.count() > INT_MAX)
+    throw std::invalid_argument("set_busy_poll: the spin must be 0 to INT_MAX microseconds");
+  if (const auto ec = sys::set_busy_poll(s.fileno(), static_cast<int>(spin.count())))
+    throw_error(ec, "setsockopt(SO_BUSY_POLL)");
 }
 
 void set_zerocopy(socket& s, bool on) {

@@ -178,6 +178,30 @@ TEST(FastPathsProbe, SaysWhatThisKernelOffers) {
   EXPECT_TRUE(s.zerocopy);
 }
 
+TEST(BusyPoll, SetsTheSpinTheKernelReadsBackOrSaysWhyNot) {
+  auto pair = test::tcp_pair();
+  EXPECT_THROW(set_busy_poll(pair.client, std::chrono::microseconds(-1)), std::invalid_argument);
+  if (!probe_fast_paths().busy_poll) {
+    EXPECT_THROW(set_busy_poll(pair.client, std::chrono::microseconds(50)), std::system_error);
+    GTEST_SKIP() << "SO_BUSY_POLL is missing or may not be raised here (CAP_NET_ADMIN)";
+  }
+  set_busy_poll(pair.client, std::chrono::microseconds(50));
+  int value = 0;
+  socklen_t len = sizeof value;
+  ASSERT_EQ(::getsockopt(pair.client.fileno(), SOL_SOCKET, SO_BUSY_POLL, &value, &len), 0);
+  EXPECT_EQ(value, 50);
+  set_busy_poll(pair.client, std::chrono::microseconds(0));
+  ASSERT_EQ(::getsockopt(pair.client.fileno(), SOL_SOCKET, SO_BUSY_POLL, &value, &len), 0);
+  EXPECT_EQ(value, 0);
+  // The round trip still works with the spin on (loopback has no NAPI queue to spin on).
+  set_busy_poll(pair.server, std::chrono::microseconds(50));
+  const std::array<std::byte, 3> ping{std::byte{1}, std::byte{2}, std::byte{3}};
+  pair.client.sendall(ping);
+  std::array<std::byte, 3> got{};
+  ASSERT_EQ(pair.server.recv_into(got), got.size());
+  EXPECT_EQ(got, ping);
+}
+
 class Zerocopy : public ::testing::Test {
  protected:
   void SetUp() override {

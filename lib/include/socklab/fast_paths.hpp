@@ -7,6 +7,7 @@
 // error(ENOTSUP), and probe_fast_paths() says so beforehand.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -23,6 +24,7 @@ struct fast_path_support {
   bool segmentation = false;  // UDP_SEGMENT (Linux 4.18)
   bool coalescing = false;    // UDP_GRO (Linux 5.0)
   bool zerocopy = false;      // SO_ZEROCOPY on TCP (Linux 4.14)
+  bool busy_poll = false;     // SO_BUSY_POLL (Linux 3.11), and the right to raise it
 };
 fast_path_support probe_fast_paths() noexcept;
 
@@ -65,6 +67,13 @@ struct coalesced {
 /// One read with room for a coalesced buffer (give it 64 KiB), and its segment size.
 coalesced recv_coalesced(socket& s, std::span<std::byte> buffer, int flags = 0);
 result<coalesced> try_recv_coalesced(socket& s, std::span<std::byte> buffer, int flags = 0) noexcept;
+
+/// SO_BUSY_POLL: a blocking read on this socket first spins on the device's receive queue for up to
+/// `spin` (0: off) before it sleeps, trading CPU for wake-up latency. Only drivers with NAPI busy
+/// polling take part; loopback has none, so there it changes nothing (measured: see the README).
+/// Raising it above net.core.busy_read needs CAP_NET_ADMIN, else error(EPERM). Python: setsockopt
+/// (SOL_SOCKET, SO_BUSY_POLL, usec), where the constant exists (Linux, Python 3.x builds vary).
+void set_busy_poll(socket& s, std::chrono::microseconds spin);
 
 /// SO_ZEROCOPY: lets send_zerocopy() on this socket (TCP or UDP) send from the caller's pages.
 void set_zerocopy(socket& s, bool on);

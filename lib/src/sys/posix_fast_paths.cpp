@@ -2,8 +2,9 @@
 // POSIX (Linux): sendmmsg/recvmmsg, UDP segmentation offload and MSG_ZEROCOPY — the one place that
 // knows their structures. Their arrays live on the stack, a batch at a time: these paths exist to
 // save work per datagram, and an allocation per call would spend it again.
+// clang-format off: the include sorter would move it after linux/errqueue.h
 #include <time.h>  // before linux/errqueue.h, which uses struct timespec without it
-
+// clang-format on
 #include <linux/errqueue.h>
 #include <netinet/udp.h>
 
@@ -115,6 +116,13 @@ result<coalesced> recv_coalesced(int fd, std::span<std::byte> buf, int flags, co
   return out;
 }
 
+std::error_code set_busy_poll(int fd, int microseconds) noexcept {
+  if (counted(::setsockopt, fd, SOL_SOCKET, SO_BUSY_POLL, &microseconds,
+              static_cast<socklen_t>(sizeof microseconds)) != 0)
+    return last_error();
+  return {};
+}
+
 std::error_code set_zerocopy(int fd, bool on) noexcept {
   const int value = on ? 1 : 0;
   if (counted(::setsockopt, fd, SOL_SOCKET, SO_ZEROCOPY, &value, static_cast<socklen_t>(sizeof value)) != 0)
@@ -178,6 +186,7 @@ result<coalesced> recv_coalesced(int, std::span<std::byte>, int, const wait_poli
   return unsupported();
 }
 std::error_code set_zerocopy(int, bool) noexcept { return unsupported(); }
+std::error_code set_busy_poll(int, int) noexcept { return unsupported(); }
 result<std::size_t> send_zerocopy(int, std::span<const std::byte>, int, const wait_policy&) noexcept {
   return unsupported();
 }

@@ -120,6 +120,7 @@ result<std::size_t> send_segmented(int fd, std::span<const std::byte> data, std:
 std::error_code set_coalescing(int fd, bool on) noexcept;
 result<coalesced> recv_coalesced(int fd, std::span<std::byte> buf, int flags, const wait_policy& w) noexcept;
 std::error_code set_zerocopy(int fd, bool on) noexcept;
+std::error_code set_busy_poll(int fd, int microseconds) noexcept;
 result<std::size_t> send_zerocopy(int fd, std::span<const std::byte> data, int flags,
                                   const wait_policy& w) noexcept;
 result<std::optional<zerocopy_done>> read_zerocopy_done(int fd) noexcept;

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Many flows (TCP and AF_UNIX streams): F connections driven by T sending threads and T receiving
 // threads, each thread with one readiness set over its share of the flows (support/flows.hpp),
-// edge-triggered unless --trigger=level. A repetition sends `size`-byte messages, n in all, spread
-// over the sending threads and, within a thread, over whichever flows can take them; it lasts until
-// the receivers have every byte. It reports the aggregate rate, the slowest and fastest flow's
-// rate, and Jain's fairness index of what the flows carried. With one thread a side, the sender is
+// edge-triggered unless --trigger=level.
+//   tcp_stream_flows, unix_stream_flows: a repetition sends `size`-byte messages, n in all, spread
+//     over the sending threads and, within a thread, over whichever flows can take them; it lasts
+//     until the receivers have every byte (each flow's checked against what was sent on it). It
+//     reports the aggregate rate, the slowest and fastest flow's rate, and Jain's fairness index of
+//     what the flows carried.
+//   tcp_rr_flows: TCP_RR over many flows (neper's tcp_rr): one `size`-byte request in flight per
+//     flow, echoed by the far end; n transactions a repetition; transactions per second, their
+//     round-trip percentiles, and the fairness of the transactions per flow. With one thread a side, the
+//     sender is
 // the measuring thread and the receiver runs on the peer's CPU, as in every other family; with more,
 // every thread may run on any CPU: T threads pinned to one CPU a side measured scheduler
 // starvation, not sockets (2 x 8 TCP flows moved 0.4 Gbit/s pinned, 20 Gbit/s unpinned, in one
@@ -50,12 +56,13 @@ void place_flow_thread(std::size_t threads, std::optional<int> cpu) {
 template <class Io>
 class flows_session final : public session {
  public:
-  flows_session(std::size_t size, family f, std::size_t flows, std::size_t threads)
+  flows_session(std::size_t size, family f, std::size_t flows, std::size_t threads, bool request_response)
       : size_(size),
         msg_(pattern(size)),
         progress_(flows),
         sent_per_flow_(flows, 0),
-        edge_(current().edge_triggered) {
+        edge_(current().edge_triggered),
+        request_response_(request_response) {
     ensure_descriptors(flows);
     std::vector<std::vector<socket>> far(threads);
     std::vector<std::vector<std::size_t>> flow_of(threads);
@@ -71,18 +78,21 @@ class flows_session final : public session {
     }
     for (std::size_t t = 0; t < threads; ++t) {
       sending_.push_back(Io::new_readiness());
-      for (const auto i : mine_[t]) Io::watch(sending_.back(), near_[i], i, /*writing=*/true, edge_);
+      for (const auto i : mine_[t]) Io::watch(sending_.back(), near_[i], i, !request_response_, edge_);
     }
     for (std::size_t t = 0; t < threads; ++t)
       receivers_.emplace_back(
-          [this, t, size, socks = std::move(far[t]), keys = std::move(flow_of[t])]() mutable {
+          [this, t, threads, size, socks = std::move(far[t]), keys = std::move(flow_of[t])]() mutable {
             try {
-              if (plan().peer_cpu) pin_current_thread(*plan().peer_cpu);
+              place_flow_thread(threads, plan().peer_cpu);
               auto r = Io::new_readiness();
               for (std::size_t k = 0; k < socks.size(); ++k)
                 Io::watch(r, socks[k], k, /*writing=*/false, edge_);
               buffer buf(std::max<std::size_t>(size, 65536));
-              receive_flows<Io>(t, r, socks, keys, buf, edge_, stop_, progress_);
+              if (request_response_)
+                echo_flows<Io>(t, r, socks, keys, buf, edge_, stop_, progress_);
+              else
+                receive_flows<Io>(t, r, socks, keys, buf, edge_, stop_, progress_);
             } catch (...) {
               progress_.failed(std::current_exception());
             }
@@ -99,15 +109,22 @@ class flows_session final : public session {
     for (std::size_t i = 0; i < before.size(); ++i) before[i] = progress_.flow(i);
     progress_.ask_costs(threads);
     const auto receivers_before = progress_.costs(current().watchdog);
-    sent_ += n * size_;
+    sent_ += n * size_;  // requests, for request/response: the far end counts each as it echoes it
     std::vector<thread_cost> cost(threads);
     std::vector<std::exception_ptr> failure(threads);
+    std::vector<latency_histogram> round_trips(request_response_ ? threads : 0);
     const auto work = [&](std::size_t t) {
       try {
         const auto c0 = thread_cost::now();
         const std::uint64_t share = n / threads + (t < n % threads ? 1 : 0);
-        send_flows<Io>(sending_[t], near_, mine_[t], sent_per_flow_, msg_, share * size_, edge_,
-                       current().watchdog);
+        if (request_response_) {
+          buffer reply(size_);
+          request_flows<Io>(sending_[t], near_, mine_[t], sent_per_flow_, msg_, reply, share, edge_,
+                            round_trips[t], current().watchdog);
+        } else {
+          send_flows<Io>(sending_[t], near_, mine_[t], sent_per_flow_, msg_, share * size_, edge_,
+                         current().watchdog);
+        }
         cost[t] = thread_cost::now() - c0;
       } catch (...) {
         failure[t] = std::current_exception();
@@ -134,21 +151,38 @@ class flows_session final : public session {
     thread_cost near;
     for (const auto& c : cost) near = near + c;
     sample s{n, seconds_between(t0, t1), near, receivers_after - receivers_before, {}, -1};
+    // What each flow carried: bytes (streams) or transactions (request/response), checked flow by
+    // flow against what the far end counted, not just in total.
+    const std::uint64_t unit = request_response_ ? size_ : 1;
     std::vector<std::uint64_t> carried(near_.size());
     for (std::size_t i = 0; i < carried.size(); ++i) {
-      carried[i] = progress_.flow(i) - before[i];
-      if (progress_.flow(i) != sent_per_flow_[i])  // every byte of every flow, not just the total
-        throw std::runtime_error("flow " + std::to_string(i) + " received " +
-                                 std::to_string(progress_.flow(i)) + " of the " +
-                                 std::to_string(sent_per_flow_[i]) + " bytes sent on it");
+      carried[i] = (progress_.flow(i) - before[i]) / unit;
+      if (progress_.flow(i) != sent_per_flow_[i] * unit)
+        throw std::runtime_error("flow " + std::to_string(i) + ": the far end counted " +
+                                 std::to_string(progress_.flow(i)) + " bytes of the " +
+                                 std::to_string(sent_per_flow_[i] * unit) + " sent on it");
     }
     const auto [least, most] = std::minmax_element(carried.begin(), carried.end());
     const double secs = s.seconds;
+    const double per_item = request_response_ ? 1.0 : static_cast<double>(size_);
     s.counters = {{"bytes_per_second", static_cast<double>(n * size_) / secs},
                   {"items_per_second", static_cast<double>(n) / secs},
-                  {"fairness_jain", jain_index(std::span<const std::uint64_t>(carried))},
-                  {"flow_min_bytes_per_second", static_cast<double>(*least) / secs},
-                  {"flow_max_bytes_per_second", static_cast<double>(*most) / secs}};
+                  {"fairness_jain", jain_index(std::span<const std::uint64_t>(carried))}};
+    if (request_response_) {
+      latency_histogram all;
+      for (const auto& h : round_trips) all.merge(h);
+      const auto us = [&](double q) { return static_cast<double>(all.quantile(q)) / 1e3; };
+      s.counters.insert(s.counters.end(), {{"flow_min_items_per_second", static_cast<double>(*least) / secs},
+                                           {"flow_max_items_per_second", static_cast<double>(*most) / secs},
+                                           {"p50_us", us(0.5)},
+                                           {"p99_us", us(0.99)},
+                                           {"p999_us", us(0.999)},
+                                           {"max_us", static_cast<double>(all.max()) / 1e3}});
+    } else {
+      s.counters.insert(s.counters.end(),
+                        {{"flow_min_bytes_per_second", static_cast<double>(*least) * per_item / secs},
+                         {"flow_max_bytes_per_second", static_cast<double>(*most) * per_item / secs}});
+    }
     return s;
   }
 
@@ -168,8 +202,10 @@ class flows_session final : public session {
   std::size_t size_;
   buffer msg_;
   flow_progress progress_;
-  std::vector<std::uint64_t> sent_per_flow_;  // bytes, each flow's written by its sending thread only
+  // Per flow, written by its sending thread only: bytes sent (streams) or transactions done.
+  std::vector<std::uint64_t> sent_per_flow_;
   bool edge_;
+  bool request_response_;
   std::vector<socket> near_;
   std::vector<std::vector<std::size_t>> mine_;  // per sending thread: its flows
   std::vector<typename Io::readiness> sending_;
@@ -193,13 +229,20 @@ std::vector<bench_case> flows_cases(profile p) {
   } else {
     shapes = {{1, 1}, {2, 2}, {8, 2}, {64, 1}, {64, 2}, {1000, 2}};
   }
+  struct kind {
+    const char* name;
+    family f;
+    std::int64_t size;
+    bool request_response;
+  };
   std::vector<bench_case> out;
-  for (const auto& [name, f] :
-       {std::pair{"tcp_stream_flows", family::inet}, std::pair{"unix_stream_flows", family::unix_domain}}) {
+  for (const auto& k : {kind{"tcp_stream_flows", family::inet, 16384, false},
+                        kind{"unix_stream_flows", family::unix_domain, 16384, false},
+                        kind{"tcp_rr_flows", family::inet, 64, true}}) {
     for (const auto& s : shapes)
-      add_twin_pair<flows_session>(out,
-                                   bench_id{name, "", 16384, {{"flows", s.flows}, {"threads", s.threads}}}, f,
-                                   static_cast<std::size_t>(s.flows), static_cast<std::size_t>(s.threads));
+      add_twin_pair<flows_session>(
+          out, bench_id{k.name, "", k.size, {{"flows", s.flows}, {"threads", s.threads}}}, k.f,
+          static_cast<std::size_t>(s.flows), static_cast<std::size_t>(s.threads), k.request_response);
   }
   return out;
 }

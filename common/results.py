@@ -32,6 +32,8 @@ METRICS = {
     "fairness_jain": (True, "", 1.0),
     "flow_min_bytes_per_second": (True, "Gbit/s", 8e-9),
     "flow_max_bytes_per_second": (True, "Gbit/s", 8e-9),
+    "flow_min_items_per_second": (True, "/s", 1.0),  # request/response over many flows: transactions
+    "flow_max_items_per_second": (True, "/s", 1.0),
     "offered_per_second": (True, "/s", 1.0),
     "max_rate_per_second": (True, "/s", 1.0),
     "p50_uncorrected_us": (False, "µs", 1.0),

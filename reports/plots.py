@@ -179,8 +179,10 @@ def latency(runs, labels):
     return fig
 
 
-# Many flows over epoll (tcp_stream_flows, unix_stream_flows): the sweep's x is the flow count.
+# Many flows over epoll: the sweep's x is the flow count. The figure draws the streams; the table
+# also has request/response over many flows (tcp_rr_flows, in transactions).
 FLOW_FAMILIES = ["tcp_stream_flows", "unix_stream_flows"]
+FLOW_TABLE_FAMILIES = FLOW_FAMILIES + ["tcp_rr_flows"]
 # Latency under load: one line per family, implementation and size, x the offered load.
 OPEN_LOOP_FAMILIES = ["tcp_rr_open", "unix_rr_open"]
 

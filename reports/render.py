@@ -5,7 +5,7 @@ import math
 import os
 
 from common.units import format_observed, format_value as fmt
-from reports.plots import (FAST_PATH_FAMILIES, FLOW_FAMILIES, IMPL_ORDER, OPEN_LOOP_FAMILIES, change_spread, median_spread,
+from reports.plots import (FAST_PATH_FAMILIES, FLOW_TABLE_FAMILIES, IMPL_ORDER, OPEN_LOOP_FAMILIES, change_spread, median_spread,
                            percent_change, verdict_by_name)
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
@@ -197,18 +197,20 @@ def _median(b, metric, form):
 
 def flows_table(run):
     """The flow families, per shape (flows, threads) and implementation: the aggregate with its
-    interval, the slowest and fastest flow, and Jain's fairness index (medians over repetitions)."""
-    rows = sorted((b for b in run.benchmarks.values() if b.family in FLOW_FAMILIES and "flows" in b.params),
+    interval (bytes, or transactions for request/response), the slowest and fastest flow, and Jain's
+    fairness index (medians over repetitions)."""
+    rows = sorted((b for b in run.benchmarks.values() if b.family in FLOW_TABLE_FAMILIES and "flows" in b.params),
                   key=lambda b: (b.family, b.params.get("threads", 0), b.params["flows"],
                                  IMPL_ORDER.index(b.impl) if b.impl in IMPL_ORDER else 99))
     header = ["benchmark", "flows", "threads", "aggregate [95 % CI]", "slowest flow", "fastest flow", "fairness (Jain)"]
     out = []
     for b in rows:
-        low, high = median_spread(b, "bytes_per_second")
+        unit = "items_per_second" if "flow_min_items_per_second" in b.samples else "bytes_per_second"
+        low, high = median_spread(b, unit)
         out.append([b.name, f"{b.params['flows']:,}", str(b.params.get("threads", "–")),
-                    fmt("bytes_per_second", b.median("bytes_per_second")) + " " + _interval("bytes_per_second", low, high),
-                    fmt("flow_min_bytes_per_second", b.median("flow_min_bytes_per_second")),
-                    fmt("flow_max_bytes_per_second", b.median("flow_max_bytes_per_second")),
+                    fmt(unit, b.median(unit)) + " " + _interval(unit, low, high),
+                    fmt("flow_min_" + unit, b.median("flow_min_" + unit)),
+                    fmt("flow_max_" + unit, b.median("flow_max_" + unit)),
                     _median(b, "fairness_jain", "{:.3f}")])
     return header, out
 

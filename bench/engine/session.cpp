@@ -31,7 +31,8 @@ bool higher_is_better(const std::string& metric) { return metric.find("per_secon
 std::string headline_of(const std::string& family) {
   if (family.find("_pingpong") != std::string::npos) return "p50_us";  // and its variants (_busy_poll)
   if (family.ends_with("_rr_open")) return "p99_us";  // latency under a load: its tail is the point
-  if (family.ends_with("_connect") || family.ends_with("_crr")) return "items_per_second";
+  if (family.ends_with("_connect") || family.ends_with("_crr") || family.ends_with("_rr_flows"))
+    return "items_per_second";
   return "bytes_per_second";
 }
 

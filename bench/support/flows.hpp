@@ -21,6 +21,7 @@
 
 #include "engine/cost.hpp"
 #include "harness.hpp"
+#include "histogram.hpp"
 
 namespace socklab::bench {
 
@@ -159,17 +160,12 @@ template <class Io>
 void receive_flows(std::size_t thread, typename Io::readiness& r, std::span<socket> socks,
                    std::span<const std::size_t> flow_of, std::span<std::byte> buf, bool edge,
                    const std::atomic<bool>& stop, flow_progress& progress) {
-  std::size_t open = socks.size();
   std::array<typename Io::ready, 64> events{};
   std::uint64_t answered = 0;  // the requests before any: a thread that starts late still answers
   while (!stop.load(std::memory_order_relaxed)) {
     if (const auto asked = progress.asked(); asked != answered) {
       answered = asked;
       progress.report_cost(thread, thread_cost::now());
-    }
-    if (open == 0) {  // every flow ended: only a cost request or the stop is left to wait for
-      std::this_thread::sleep_for(flow_wait_slice);
-      continue;
     }
     const auto n = Io::wait_ready(r, events, flow_wait_slice);
     for (std::size_t e = 0; e < n; ++e) {
@@ -180,13 +176,100 @@ void receive_flows(std::size_t thread, typename Io::readiness& r, std::span<sock
         const auto got = Io::recv_now(socks[k], buf);
         if (!got) break;
         if (*got == 0) {
-          socks[k].close();  // leaves the set too
-          --open;
+          socks[k].close();  // leaves the set too (an empty set's wait just times out)
           break;
         }
         bytes += *got;
       } while (edge);
       if (bytes > 0) progress.got(flow_of[k], bytes);
+    }
+  }
+}
+
+/// Request/response over many flows (TCP_RR with many flows, as neper's tcp_rr): one `request`
+/// in flight per flow; each flow's answer (request.size() bytes back) is read as the set reports it,
+/// and then the flow's next request goes out, until `budget` transactions are done on this
+/// thread's flows `mine` (registered in `r` for reading). done[i] counts flow i's transactions and
+/// each one's round trip goes into `h`. Throws when no answer came for `limit`, or a request did
+/// not fit a socket that has nothing else to send.
+template <class Io>
+void request_flows(typename Io::readiness& r, std::span<socket> socks, std::span<const std::size_t> mine,
+                   std::span<std::uint64_t> done, std::span<const std::byte> request,
+                   std::span<std::byte> buf, std::uint64_t budget, bool edge, latency_histogram& h,
+                   std::chrono::milliseconds limit) {
+  const std::size_t size = request.size();
+  std::vector<std::size_t> got(socks.size(), 0);
+  std::vector<clock::time_point> sent_at(socks.size());
+  std::uint64_t started = 0;
+  std::uint64_t finished = 0;
+  const auto send_request = [&](std::size_t i) {
+    const auto took = Io::send_now(socks[i], request);
+    if (!took || *took != size) throw std::runtime_error("a request did not fit an idle flow's socket");
+    sent_at[i] = clock::now();
+    ++started;
+  };
+  for (const auto i : mine) {
+    if (started == budget) break;
+    send_request(i);
+  }
+  std::array<typename Io::ready, 64> events{};
+  auto quiet_since = clock::now();
+  while (finished < budget) {
+    const auto n = Io::wait_ready(r, events, flow_wait_slice);
+    if (n == 0) {
+      if (clock::now() - quiet_since > limit) throw std::runtime_error("no answer came within the watchdog");
+      continue;
+    }
+    for (std::size_t e = 0; e < n; ++e) {
+      const auto i = static_cast<std::size_t>(Io::key_of(events[e]));
+      do {
+        const auto read = Io::recv_now(socks[i], buf.first(size - got[i]));
+        if (!read) break;
+        if (*read == 0) throw std::runtime_error("a flow's peer closed in the middle of the run");
+        got[i] += *read;
+        if (got[i] < size) continue;
+        const auto now = clock::now();
+        h.record(static_cast<std::uint64_t>(std::chrono::nanoseconds(now - sent_at[i]).count()));
+        got[i] = 0;
+        ++done[i];
+        ++finished;
+        if (started < budget) send_request(i);
+        if (!edge) break;
+      } while (true);
+    }
+    quiet_since = clock::now();
+  }
+}
+
+/// The far end of request_flows, on a receiving thread: every byte a flow brings is sent straight
+/// back (one request in flight per flow: the answer always fits). Counted in `progress` as
+/// received bytes; stops as receive_flows does.
+template <class Io>
+void echo_flows(std::size_t thread, typename Io::readiness& r, std::span<socket> socks,
+                std::span<const std::size_t> flow_of, std::span<std::byte> buf, bool edge,
+                const std::atomic<bool>& stop, flow_progress& progress) {
+  std::array<typename Io::ready, 64> events{};
+  std::uint64_t answered = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (const auto asked = progress.asked(); asked != answered) {
+      answered = asked;
+      progress.report_cost(thread, thread_cost::now());
+    }
+    const auto n = Io::wait_ready(r, events, flow_wait_slice);
+    for (std::size_t e = 0; e < n; ++e) {
+      const auto k = static_cast<std::size_t>(Io::key_of(events[e]));
+      if (socks[k].fileno() < 0) continue;
+      do {
+        const auto got = Io::recv_now(socks[k], buf);
+        if (!got) break;
+        if (*got == 0) {
+          socks[k].close();
+          break;
+        }
+        const auto back = Io::send_now(socks[k], buf.first(*got));
+        if (!back || *back != *got) throw std::runtime_error("an answer did not fit its flow's socket");
+        progress.got(flow_of[k], *got);
+      } while (edge);
     }
   }
 }

@@ -5,6 +5,7 @@
 // reported to the waiting side.
 #include <gtest/gtest.h>
 
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -85,6 +86,51 @@ TYPED_TEST(FlowLoops, EdgeTriggeredEveryByteOfEveryFlowIsCounted) {
 TYPED_TEST(FlowLoops, LevelTriggeredEveryByteOfEveryFlowIsCounted) {
   this->open(200);
   this->round_trip(/*edge=*/false, 20'000'123);
+}
+
+TYPED_TEST(FlowLoops, RequestResponseCountsEveryTransactionOfEveryFlowOnBothEnds) {
+  for (const bool edge : {true, false}) {
+    this->near.clear();
+    this->far.clear();
+    this->keys.clear();
+    this->open(50);
+    flow_progress echoed(50);
+    std::atomic<bool> stop{false};
+    std::thread echo([&] {
+      try {
+        auto r = TypeParam::new_readiness();
+        for (std::size_t k = 0; k < this->far.size(); ++k) TypeParam::watch(r, this->far[k], k, false, edge);
+        std::vector<std::byte> buf(4096);
+        echo_flows<TypeParam>(0, r, this->far, this->keys, buf, edge, stop, echoed);
+      } catch (...) {
+        echoed.failed(std::current_exception());
+      }
+    });
+    struct stopper {
+      std::atomic<bool>& stop;
+      std::thread& t;
+      ~stopper() {
+        stop = true;
+        t.join();
+      }
+    } joined{stop, echo};
+    auto r = TypeParam::new_readiness();
+    for (std::size_t i = 0; i < this->near.size(); ++i) TypeParam::watch(r, this->near[i], i, false, edge);
+    std::vector<std::uint64_t> done(50, 0);
+    const auto request = pattern(64);
+    std::vector<std::byte> reply(64);
+    latency_histogram h;
+    request_flows<TypeParam>(r, this->near, this->keys, done, request, reply, 5000, edge, h, 10s);
+    EXPECT_EQ(h.count(), 5000u);
+    EXPECT_EQ(std::accumulate(done.begin(), done.end(), std::uint64_t{0}), 5000u);
+    echoed.await(5000 * 64, 10s);  // the far end counted every request, each on its own flow
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      EXPECT_GT(done[i], 0u) << "flow " << i;
+      EXPECT_EQ(echoed.flow(i), done[i] * 64) << "flow " << i;
+    }
+    EXPECT_EQ(std::vector<std::byte>(reply.begin(), reply.end()),
+              std::vector<std::byte>(request.begin(), request.end()));  // the last answer is the echo
+  }
 }
 
 TYPED_TEST(FlowLoops, AReceiverThatNeverReadsStopsTheSenderWithinItsLimit) {

@@ -27,6 +27,7 @@ TEST(Headline, EachFamilyIsJudgedByTheMetricItIsAbout) {
   EXPECT_EQ(headline_of("tcp_connect"), "items_per_second");
   EXPECT_EQ(headline_of("tcp_crr"), "items_per_second");
   EXPECT_EQ(headline_of("tcp_rr_open"), "p99_us");
+  EXPECT_EQ(headline_of("tcp_rr_flows"), "items_per_second");
   EXPECT_EQ(headline_of("tcp_stream_flows"), "bytes_per_second");
   for (const auto* f : {"tcp_stream", "udp_stream", "udp_sendto", "unix_stream", "unix_dgram"})
     EXPECT_EQ(headline_of(f), "bytes_per_second") << f;

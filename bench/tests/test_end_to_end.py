@@ -175,18 +175,25 @@ def test_open_loop_latency_is_timed_from_the_due_time_and_every_request_is_expor
 @pytest.mark.parametrize("trigger", ["edge", "level"])
 def test_a_thousand_flows_run_to_completion_with_every_byte_of_every_flow_accounted(bench, tmp_path, trigger):
     out = tmp_path / "bench.json"
-    # A flow's bytes received are checked against its bytes sent after every repetition: a
-    # mismatch or a stall fails the benchmark (and this run's exit status).
-    r = run(bench, *TINY, "--filter=^tcp_stream_flows/", "--flows=1000", "--threads=2", f"--trigger={trigger}",
+    # A flow's bytes (or transactions) are checked against what the far end counted on it after
+    # every repetition: a mismatch or a stall fails the benchmark (and this run's exit status).
+    r = run(bench, *TINY, "--filter=^tcp_(stream|rr)_flows/", "--flows=1000", "--threads=2", f"--trigger={trigger}",
             f"--out={out}")
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(out.read_text())
     assert schemas.violations(doc, "bench") == []
     assert doc["context"]["flow_trigger"] == trigger
     rows = doc["benchmarks"]
-    assert {b["name"] for b in rows} == {f"tcp_stream_flows/{i}/size:16384/flows:1000/threads:2" for i in ("socklab", "raw")}
+    assert {b["name"] for b in rows} == {f"tcp_{kind}_flows/{i}/size:{size}/flows:1000/threads:2"
+                                         for i in ("socklab", "raw") for kind, size in (("stream", 16384), ("rr", 64))}
     for b in rows:
         assert b["params"] == {"flows": 1000, "threads": 2}
         assert 0 < b["fairness_jain"] <= 1.0 + 1e-9
-        assert b["flow_min_bytes_per_second"] <= b["bytes_per_second"] / 1000 <= b["flow_max_bytes_per_second"]
         assert b["peer_cpu_user_ns_per_op"] is not None  # the receiving threads' CPU is measured too
+        if b["family"] == "tcp_rr_flows":
+            assert b["flow_min_items_per_second"] <= b["items_per_second"] / 1000 <= b["flow_max_items_per_second"]
+            assert 0 < b["p50_us"] <= b["p99_us"] <= b["max_us"]
+        else:
+            assert b["flow_min_bytes_per_second"] <= b["bytes_per_second"] / 1000 <= b["flow_max_bytes_per_second"]
+    summary = {s["name"]: s for s in doc["socklab"]["summary"]}
+    assert summary["tcp_rr_flows/raw/size:64/flows:1000/threads:2"]["metric"] == "items_per_second"

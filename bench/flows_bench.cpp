@@ -89,10 +89,7 @@ class flows_session final : public session {
               for (std::size_t k = 0; k < socks.size(); ++k)
                 Io::watch(r, socks[k], k, /*writing=*/false, edge_);
               buffer buf(std::max<std::size_t>(size, 65536));
-              if (request_response_)
-                echo_flows<Io>(t, r, socks, keys, buf, edge_, stop_, progress_);
-              else
-                receive_flows<Io>(t, r, socks, keys, buf, edge_, stop_, progress_);
+              receive_flows<Io>(t, r, socks, keys, buf, edge_, request_response_, stop_, progress_);
             } catch (...) {
               progress_.failed(std::current_exception());
             }

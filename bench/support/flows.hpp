@@ -154,11 +154,12 @@ void send_flows(typename Io::readiness& r, std::span<socket> socks, std::span<co
 
 /// Receiving thread `thread`: reads the flows `socks` (registered in `r` for reading, key =
 /// position) until `stop` is set, counting socks[k]'s bytes as flow flow_of[k]'s in `progress`, and
-/// closing each flow that ends. With edge triggering a reported flow is read until it would block;
-/// with level, once per report.
+/// closing each flow that ends. With `echo`, every byte read is sent straight back (request_flows'
+/// far end: one request in flight per flow, so the answer always fits). With edge triggering a
+/// reported flow is read until it would block; with level, once per report.
 template <class Io>
 void receive_flows(std::size_t thread, typename Io::readiness& r, std::span<socket> socks,
-                   std::span<const std::size_t> flow_of, std::span<std::byte> buf, bool edge,
+                   std::span<const std::size_t> flow_of, std::span<std::byte> buf, bool edge, bool echo,
                    const std::atomic<bool>& stop, flow_progress& progress) {
   std::array<typename Io::ready, 64> events{};
   std::uint64_t answered = 0;  // the requests before any: a thread that starts late still answers
@@ -179,6 +180,10 @@ void receive_flows(std::size_t thread, typename Io::readiness& r, std::span<sock
           socks[k].close();  // leaves the set too (an empty set's wait just times out)
           break;
         }
+        if (echo) {
+          const auto back = Io::send_now(socks[k], buf.first(*got));
+          if (!back || *back != *got) throw std::runtime_error("an answer did not fit its flow's socket");
+        }
         bytes += *got;
       } while (edge);
       if (bytes > 0) progress.got(flow_of[k], bytes);
@@ -186,12 +191,12 @@ void receive_flows(std::size_t thread, typename Io::readiness& r, std::span<sock
   }
 }
 
-/// Request/response over many flows (TCP_RR with many flows, as neper's tcp_rr): one `request`
-/// in flight per flow; each flow's answer (request.size() bytes back) is read as the set reports it,
-/// and then the flow's next request goes out, until `budget` transactions are done on this
-/// thread's flows `mine` (registered in `r` for reading). done[i] counts flow i's transactions and
-/// each one's round trip goes into `h`. Throws when no answer came for `limit`, or a request did
-/// not fit a socket that has nothing else to send.
+/// Request/response over many flows (TCP_RR with many flows, as neper's tcp_rr), against
+/// receive_flows with `echo` at the far end: one `request` in flight per flow; each flow's answer
+/// (request.size() bytes back) is read as the set reports it, and then the flow's next request goes out,
+/// until `budget` transactions are done on this thread's flows `mine` (registered in `r` for reading).
+/// done[i] counts flow i's transactions and each one's round trip goes into `h`. Throws when no answer came
+/// for `limit`, or a request did not fit a socket that has nothing else to send.
 template <class Io>
 void request_flows(typename Io::readiness& r, std::span<socket> socks, std::span<const std::size_t> mine,
                    std::span<std::uint64_t> done, std::span<const std::byte> request,
@@ -238,39 +243,6 @@ void request_flows(typename Io::readiness& r, std::span<socket> socks, std::span
       } while (true);
     }
     quiet_since = clock::now();
-  }
-}
-
-/// The far end of request_flows, on a receiving thread: every byte a flow brings is sent straight
-/// back (one request in flight per flow: the answer always fits). Counted in `progress` as
-/// received bytes; stops as receive_flows does.
-template <class Io>
-void echo_flows(std::size_t thread, typename Io::readiness& r, std::span<socket> socks,
-                std::span<const std::size_t> flow_of, std::span<std::byte> buf, bool edge,
-                const std::atomic<bool>& stop, flow_progress& progress) {
-  std::array<typename Io::ready, 64> events{};
-  std::uint64_t answered = 0;
-  while (!stop.load(std::memory_order_relaxed)) {
-    if (const auto asked = progress.asked(); asked != answered) {
-      answered = asked;
-      progress.report_cost(thread, thread_cost::now());
-    }
-    const auto n = Io::wait_ready(r, events, flow_wait_slice);
-    for (std::size_t e = 0; e < n; ++e) {
-      const auto k = static_cast<std::size_t>(Io::key_of(events[e]));
-      if (socks[k].fileno() < 0) continue;
-      do {
-        const auto got = Io::recv_now(socks[k], buf);
-        if (!got) break;
-        if (*got == 0) {
-          socks[k].close();
-          break;
-        }
-        const auto back = Io::send_now(socks[k], buf.first(*got));
-        if (!back || *back != *got) throw std::runtime_error("an answer did not fit its flow's socket");
-        progress.got(flow_of[k], *got);
-      } while (edge);
-    }
   }
 }
 

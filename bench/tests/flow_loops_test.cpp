@@ -18,6 +18,35 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// receive_flows over `far` on a thread of its own, stopped and joined when this goes; a failure
+/// reaches `progress` (and so the waiting side).
+template <class Io>
+class far_end {
+ public:
+  far_end(std::vector<socket>& far, const std::vector<std::size_t>& keys, bool edge, bool echo,
+          flow_progress& progress)
+      : thread_([&far, &keys, edge, echo, &progress, this] {
+          try {
+            auto r = Io::new_readiness();
+            for (std::size_t k = 0; k < far.size(); ++k) Io::watch(r, far[k], k, false, edge);
+            std::vector<std::byte> buf(4096);
+            receive_flows<Io>(0, r, far, keys, buf, edge, echo, stop_, progress);
+          } catch (...) {
+            progress.failed(std::current_exception());
+          }
+        }) {}
+  ~far_end() {
+    stop_ = true;
+    thread_.join();
+  }
+  far_end(const far_end&) = delete;
+  far_end& operator=(const far_end&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: it uses stop_
+};
+
 template <class Io>
 class FlowLoops : public ::testing::Test {
  protected:
@@ -35,25 +64,7 @@ class FlowLoops : public ::testing::Test {
   // Sends `bytes` over every flow from one thread and receives on another, then checks the counts.
   void round_trip(bool edge, std::uint64_t bytes) {
     flow_progress progress(near.size());
-    std::atomic<bool> stop{false};
-    std::thread receiver([&] {
-      try {
-        auto r = Io::new_readiness();
-        for (std::size_t k = 0; k < far.size(); ++k) Io::watch(r, far[k], k, false, edge);
-        std::vector<std::byte> buf(4096);
-        receive_flows<Io>(0, r, far, keys, buf, edge, stop, progress);
-      } catch (...) {
-        progress.failed(std::current_exception());
-      }
-    });
-    struct stopper {
-      std::atomic<bool>& stop;
-      std::thread& t;
-      ~stopper() {
-        stop = true;
-        t.join();
-      }
-    } joined{stop, receiver};
+    const far_end<Io> receiver(far, keys, edge, /*echo=*/false, progress);
     auto r = Io::new_readiness();
     for (std::size_t i = 0; i < near.size(); ++i) Io::watch(r, near[i], i, true, edge);
     std::vector<std::uint64_t> sent(near.size(), 0);
@@ -95,25 +106,7 @@ TYPED_TEST(FlowLoops, RequestResponseCountsEveryTransactionOfEveryFlowOnBothEnds
     this->keys.clear();
     this->open(50);
     flow_progress echoed(50);
-    std::atomic<bool> stop{false};
-    std::thread echo([&] {
-      try {
-        auto r = TypeParam::new_readiness();
-        for (std::size_t k = 0; k < this->far.size(); ++k) TypeParam::watch(r, this->far[k], k, false, edge);
-        std::vector<std::byte> buf(4096);
-        echo_flows<TypeParam>(0, r, this->far, this->keys, buf, edge, stop, echoed);
-      } catch (...) {
-        echoed.failed(std::current_exception());
-      }
-    });
-    struct stopper {
-      std::atomic<bool>& stop;
-      std::thread& t;
-      ~stopper() {
-        stop = true;
-        t.join();
-      }
-    } joined{stop, echo};
+    const far_end<TypeParam> echo(this->far, this->keys, edge, /*echo=*/true, echoed);
     auto r = TypeParam::new_readiness();
     for (std::size_t i = 0; i < this->near.size(); ++i) TypeParam::watch(r, this->near[i], i, false, edge);
     std::vector<std::uint64_t> done(50, 0);
@@ -156,7 +149,7 @@ TYPED_TEST(FlowLoops, EndedFlowsAreClosedAndAFailedReceiverReachesTheWaitingSide
   for (std::size_t k = 0; k < this->far.size(); ++k) TypeParam::watch(r, this->far[k], k, false, true);
   std::thread receiver([&] {
     std::vector<std::byte> buf(4096);
-    receive_flows<TypeParam>(0, r, this->far, this->keys, buf, true, stop, progress);
+    receive_flows<TypeParam>(0, r, this->far, this->keys, buf, true, /*echo=*/false, stop, progress);
   });
   // All four ends were pending before the receiver started, so its first wait reports them all.
   // A cost request is answered at the top of each pass: the third answer comes after two passes.

@@ -161,7 +161,6 @@ class flows_session final : public session {
     }
     const auto [least, most] = std::minmax_element(carried.begin(), carried.end());
     const double secs = s.seconds;
-    const double per_item = request_response_ ? 1.0 : static_cast<double>(size_);
     s.counters = {{"bytes_per_second", static_cast<double>(n * size_) / secs},
                   {"items_per_second", static_cast<double>(n) / secs},
                   {"fairness_jain", jain_index(std::span<const std::uint64_t>(carried))}};
@@ -176,9 +175,8 @@ class flows_session final : public session {
                                            {"p999_us", us(0.999)},
                                            {"max_us", static_cast<double>(all.max()) / 1e3}});
     } else {
-      s.counters.insert(s.counters.end(),
-                        {{"flow_min_bytes_per_second", static_cast<double>(*least) * per_item / secs},
-                         {"flow_max_bytes_per_second", static_cast<double>(*most) * per_item / secs}});
+      s.counters.insert(s.counters.end(), {{"flow_min_bytes_per_second", static_cast<double>(*least) / secs},
+                                           {"flow_max_bytes_per_second", static_cast<double>(*most) / secs}});
     }
     return s;
   }

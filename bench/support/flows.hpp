@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "engine/cost.hpp"
@@ -42,7 +43,7 @@ class flow_progress {
   /// A receiving thread failed: the waiting side rethrows it.
   void failed(std::exception_ptr e) {
     const std::lock_guard lock(mutex_);
-    if (!error_) error_ = e;
+    if (!error_) error_ = std::move(e);
     changed_.notify_all();
   }
   /// Waits until `target` bytes have arrived in all; throws if a receiver failed or `limit` passed.

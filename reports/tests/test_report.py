@@ -9,6 +9,9 @@ import sys
 
 import pytest
 
+from common.results import Benchmark, BenchRun
+from reports.render import knees, open_loop_table
+
 HERE = pathlib.Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
 REPORT = HERE.parent / "report.py"
@@ -490,3 +493,21 @@ def test_the_knee_is_claimed_only_where_the_interval_clears_twice_the_lightest_l
         expected = next((n for n in names[1:] if interval[n][0] > 2 * interval[names[0]][1]), None)
         marked = [n for n in names if rows[n][7].startswith("← knee")]
         assert marked == ([expected] if expected else [])
+
+
+def test_a_knee_is_the_first_load_whose_interval_clears_twice_the_lightest_loads_top():
+    def loaded(load, offered, p99s):
+        name = f"tcp_rr_open/raw/size:64/load:{load}"
+        return name, Benchmark(name, "tcp_rr_open", "raw", 64, {"load": load},
+                               samples={"p99_us": p99s, "offered_per_second": [offered] * len(p99s)})
+    # Six repetitions each: the interval of the median is [min, max].
+    rows = dict([loaded(10, 1000, [100, 110, 120, 130, 140, 150]),    # top of the lightest: 150
+                 loaded(50, 5000, [200, 290, 400, 500, 600, 700]),    # bottom 200 <= 300: noise can explain it
+                 loaded(75, 7500, [310, 400, 500, 600, 700, 800]),    # bottom 310 > 300: the knee
+                 loaded(90, 9000, [900, 1000, 1100, 1200, 1300, 1400])])
+    run_ = BenchRun("synthetic.json", {}, rows, {})
+    assert knees(run_) == {("tcp_rr_open", "raw", 64): 7500}
+    _, table = open_loop_table(run_)
+    assert [r[7].startswith("← knee") for r in table] == [False, False, True, False]
+    rows["tcp_rr_open/raw/size:64/load:75"].samples["p99_us"][0] = 290  # now inside the noise too
+    assert knees(run_) == {("tcp_rr_open", "raw", 64): 9000}

@@ -172,7 +172,7 @@ std::vector<bench_case> dgram_cases(profile p) {
       quick ? std::vector<std::int64_t>{64, 8192} : std::vector<std::int64_t>{64, 1472, 8192, 32768},
       family::unix_domain, addressing::connected);
   // A kernel without a path gets no benchmark for it: the run's context says what was left out.
-  const auto offered = probe_fast_paths();
+  const auto& offered = kernel_paths();
   const std::vector<std::int64_t> fast{64, 1472};
   if (offered.batches)
     add_twins<dgram_session>(out, "udp_stream_mmsg", fast, family::inet, addressing::connected,

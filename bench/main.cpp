@@ -69,7 +69,7 @@ nlohmann::json context_of(const options& o) {
   ctx["path"] = "loopback";
   ctx["flow_trigger"] = o.edge_triggered ? "edge" : "level";
   ctx["open_loop_arrivals"] = o.arrival == arrivals::constant ? "constant" : "poisson";
-  const auto offered = probe_fast_paths();
+  const auto& offered = kernel_paths();
   std::string missing;
   for (const auto& [name, there] :
        {std::pair{"sendmmsg/recvmmsg", offered.batches}, std::pair{"UDP_SEGMENT", offered.segmentation},

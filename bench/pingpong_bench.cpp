@@ -99,7 +99,7 @@ std::vector<bench_case> pingpong_cases(profile p) {
   add_twins<pingpong_session>(out, "tcp_pingpong", stream_sizes, family::inet, type::stream);
   add_twins<pingpong_session>(out, "udp_pingpong", udp_sizes, family::inet, type::dgram);
   add_twins<pingpong_session>(out, "unix_pingpong", stream_sizes, family::unix_domain, type::stream);
-  if (!quick && probe_fast_paths().busy_poll) {  // else left out (the context says when the kernel refused)
+  if (!quick && kernel_paths().busy_poll) {  // else left out (the context says when the kernel refused)
     const auto sizes = std::vector<std::int64_t>{1};
     add_twins<pingpong_session>(out, "tcp_pingpong_busy_poll", sizes, family::inet, type::stream, true);
     add_twins<pingpong_session>(out, "udp_pingpong_busy_poll", sizes, family::inet, type::dgram, true);

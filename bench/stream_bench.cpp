@@ -102,7 +102,7 @@ std::vector<bench_case> stream_cases(profile p) {
       out, "unix_stream",
       quick ? std::vector<std::int64_t>{4096, 65536} : std::vector<std::int64_t>{64, 4096, 65536, 1 << 20},
       family::unix_domain);
-  if (probe_fast_paths().zerocopy)  // else left out, and the run's context says so
+  if (kernel_paths().zerocopy)  // else left out, and the run's context says so
     add_twins<stream_session>(out, "tcp_stream_zerocopy", std::vector<std::int64_t>{65536, 1 << 20},
                               family::inet,
                               /*zerocopy=*/true);

@@ -11,6 +11,11 @@ const cpu_plan& plan() {
   return p;
 }
 
+const fast_path_support& kernel_paths() {
+  static const fast_path_support offered = probe_fast_paths();
+  return offered;
+}
+
 thread_local planted_slowdown planted;
 
 void plant_slowdown(double fraction) { planted = {fraction, 0, clock::now()}; }

@@ -21,6 +21,10 @@ namespace socklab::bench {
 /// The placement in force for this run (computed once from the options).
 const cpu_plan& plan();
 
+/// The kernel's fast paths, probed once per run (each probe opens sockets): which families run,
+/// and what the run's context says was left out.
+const fast_path_support& kernel_paths();
+
 /// `body`, or the fault --inject-peer-fault asks for in its place.
 peer_body with_fault(peer_body body);
 

@@ -183,6 +183,8 @@ def latency(runs, labels):
 # also has request/response over many flows (tcp_rr_flows, in transactions).
 FLOW_FAMILIES = ["tcp_stream_flows", "unix_stream_flows"]
 FLOW_TABLE_FAMILIES = FLOW_FAMILIES + ["tcp_rr_flows"]
+# (TCP?, more than one thread a side?) -> line style: colour and marker already say the implementation.
+FLOW_LINES = {(True, True): "-", (True, False): "--", (False, True): "-.", (False, False): ":"}
 # Latency under load: one line per family, implementation and size, x the offered load.
 OPEN_LOOP_FAMILIES = ["tcp_rr_open", "unix_rr_open"]
 
@@ -223,7 +225,7 @@ def flows(runs, labels):
                     x = [b.params["flows"] for b in rows]
                     counts.update(x)
                     style = dict(**_marker(impl), color=pal.colour(ri, impl),
-                                 linestyle="-" if family == FLOW_FAMILIES[0] else "--",
+                                 linestyle=FLOW_LINES[(family == FLOW_FAMILIES[0], threads > 1)],
                                  label=pal.label(label, impl, f"({family}, {threads} thread{'s' * (threads != 1)})"))
                     _errorbar(left, rows, x, "bytes_per_second", METRICS["bytes_per_second"][2], **style)
                     fair = _by_param(run, family, impl, "flows", "fairness_jain", {"threads": threads})

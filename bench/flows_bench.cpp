@@ -167,13 +167,10 @@ class flows_session final : public session {
     if (request_response_) {
       latency_histogram all;
       for (const auto& h : round_trips) all.merge(h);
-      const auto us = [&](double q) { return static_cast<double>(all.quantile(q)) / 1e3; };
+      const auto percentiles = percentiles_us(all);
+      s.counters.insert(s.counters.end(), percentiles.begin(), percentiles.end());
       s.counters.insert(s.counters.end(), {{"flow_min_items_per_second", static_cast<double>(*least) / secs},
-                                           {"flow_max_items_per_second", static_cast<double>(*most) / secs},
-                                           {"p50_us", us(0.5)},
-                                           {"p99_us", us(0.99)},
-                                           {"p999_us", us(0.999)},
-                                           {"max_us", static_cast<double>(all.max()) / 1e3}});
+                                           {"flow_max_items_per_second", static_cast<double>(*most) / secs}});
     } else {
       s.counters.insert(s.counters.end(), {{"flow_min_bytes_per_second", static_cast<double>(*least) / secs},
                                            {"flow_max_bytes_per_second", static_cast<double>(*most) / secs}});

@@ -53,24 +53,14 @@ class pingpong_session final : public session {
     if (reply_ != msg_) throw std::runtime_error("the echo changed the message");
     sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
     last_ = seen;
-    const auto us = [&](double q) { return static_cast<double>(h.quantile(q)) / 1000.0; };
-    s.counters = {{"items_per_second", static_cast<double>(n) / s.seconds},
-                  {"p50_us", us(0.50)},
-                  {"p90_us", us(0.90)},
-                  {"p99_us", us(0.99)},
-                  {"p999_us", us(0.999)},
-                  {"max_us", static_cast<double>(h.max()) / 1000.0}};
+    s.counters = percentiles_us(h);
+    s.counters.emplace(s.counters.begin(), "items_per_second", static_cast<double>(n) / s.seconds);
     return s;
   }
 
   std::string finish() override {
     if (type_ == type::stream) {
-      try {
-        near_.shutdown(shut::wr);
-      } catch (const std::exception&) {
-        // a peer that died has closed already: join() says what became of it
-      }
-      return peer_->join(join_limit());
+      return end_stream_peer(near_, *peer_);
     }
     const auto stop = marker_datagram(0, size_);
     return peer_->join(join_limit(), [&] { (void)near_.try_send(stop); });

@@ -60,14 +60,7 @@ class stream_session final : public session {
     return s;
   }
 
-  std::string finish() override {
-    try {
-      near_.shutdown(shut::wr);  // the receiver's end of file
-    } catch (const std::exception&) {
-      // a peer that died has closed already: join() says what became of it
-    }
-    return peer_->join(join_limit());
-  }
+  std::string finish() override { return end_stream_peer(near_, *peer_); }
 
  private:
   // The last completions come once the receiver has read the data: wait for them, bounded.

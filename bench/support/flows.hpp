@@ -58,7 +58,6 @@ class flow_progress {
                                std::to_string(target) + " bytes within the watchdog");
   }
   std::uint64_t flow(std::size_t i) const { return per_flow_[i].load(std::memory_order_relaxed); }
-  std::size_t flows() const { return per_flow_.size(); }
 
   // The receiving threads' CPU, on request: a thread can only read its own (getrusage), so each
   // publishes it the next time it wakes (within flow_wait_slice) after ask_costs().

@@ -37,6 +37,16 @@ inline peer_runner start_peer(socket sock, peer_body body) {
 /// How long to wait for a peer to finish once told to: the watchdog plus a margin.
 inline std::chrono::milliseconds join_limit() { return current().watchdog + std::chrono::seconds(5); }
 
+/// Ends a stream session: the peer's end of file, then its end; "" or why it did not end well.
+inline std::string end_stream_peer(socket& near, peer_runner& peer) {
+  try {
+    near.shutdown(shut::wr);
+  } catch (const std::exception&) {
+    // a peer that died has closed already: join() says what became of it
+  }
+  return peer.join(join_limit());
+}
+
 /// Allocates on page boundaries. Where a message buffer starts within a page changes the kernel's
 /// copy speed: AF_UNIX 64 KiB throughput read 2.7 or 4.8 GB/s, steadily, from two builds of the
 /// same code whose heaps were laid out differently. Page-aligned buffers are the same in every run.

@@ -7,6 +7,9 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace socklab::bench {
 
@@ -80,5 +83,15 @@ class latency_histogram {
   std::uint64_t max_ = 0;
   std::uint64_t min_ = UINT64_MAX;
 };
+
+/// A histogram's p50, p90, p99, p99.9 and max in microseconds, as the latency families name them.
+inline std::vector<std::pair<std::string, double>> percentiles_us(const latency_histogram& h) {
+  const auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e3; };
+  return {{"p50_us", us(h.quantile(0.50))},
+          {"p90_us", us(h.quantile(0.90))},
+          {"p99_us", us(h.quantile(0.99))},
+          {"p999_us", us(h.quantile(0.999))},
+          {"max_us", us(h.max())}};
+}
 
 }  // namespace socklab::bench

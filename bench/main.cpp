@@ -77,6 +77,13 @@ nlohmann::json context_of(const options& o) {
         std::pair{"SO_BUSY_POLL", offered.busy_poll}})
     if (!there) missing += (missing.empty() ? "" : " ") + std::string(name);
   ctx["fast_paths_unsupported"] = missing;  // their benchmarks are left out
+#if SOCKLAB_BENCH_URING
+  const auto& ring = uring_paths();
+  ctx["io_uring_unsupported"] =
+      ring.rings && ring.registered_buffers && ring.multishot_receive ? "" : ring.why_not;
+#else
+  ctx["io_uring_unsupported"] = "socklab-bench was built without liburing";
+#endif
   if (!o.plant_family.empty())
     ctx["planted_slowdown"] = o.plant_family + ":" + std::to_string(std::lround(o.plant_fraction * 100));
   return ctx;
@@ -87,6 +94,10 @@ std::vector<bench_case> cases_for(const options& o) {
   for (auto&& family : {stream_cases(o.sweep), dgram_cases(o.sweep), pingpong_cases(o.sweep),
                         open_loop_cases(o.sweep), flows_cases(o.sweep), connect_cases(o.sweep)})
     all.insert(all.end(), family.begin(), family.end());
+#if SOCKLAB_BENCH_URING
+  auto rings = uring_cases(o.sweep);
+  all.insert(all.end(), rings.begin(), rings.end());
+#endif
   const std::regex pattern(o.filter, std::regex::ECMAScript);
   std::vector<bench_case> chosen;
   for (auto& c : all)

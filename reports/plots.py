@@ -136,6 +136,9 @@ def throughput(runs, labels, protocol, families):
 
 # udp_stream and the fast paths that send the same datagrams (socklab/fast_paths.hpp).
 FAST_PATH_FAMILIES = ["udp_stream", "udp_stream_mmsg", "udp_stream_gso", "udp_stream_gso_gro"]
+# TCP's fast paths (MSG_ZEROCOPY, io_uring) and the plain family each is measured against.
+TCP_FAST_PATHS = {"tcp_stream_zerocopy": "tcp_stream", "tcp_stream_uring": "tcp_stream",
+                  "tcp_pingpong_uring": "tcp_pingpong"}
 
 
 PERCENTILES = (("p50_us", "p50", "-"), ("p99_us", "p99", "--"), ("p999_us", "p99.9", ":"))

@@ -5,7 +5,7 @@ import math
 import os
 
 from common.units import format_observed, format_value as fmt
-from reports.plots import (FAST_PATH_FAMILIES, FLOW_TABLE_FAMILIES, IMPL_ORDER, OPEN_LOOP_FAMILIES, change_spread, median_spread,
+from reports.plots import (FAST_PATH_FAMILIES, FLOW_TABLE_FAMILIES, IMPL_ORDER, OPEN_LOOP_FAMILIES, TCP_FAST_PATHS, change_spread, median_spread,
                            percent_change, verdict_by_name)
 
 CONTEXT_COLUMNS = [("OS", ("os_release", "os")), ("kernel", ("kernel",)), ("CPU", ("cpu_model",)),
@@ -187,6 +187,42 @@ def fast_paths_table(run):
         rows.append([b.name, number(b, "items_per_second", "{:,.0f}"), speedup, received,
                      number(b, "datagrams_per_call", "{:.0f}"), number(b, "cpu_ns_per_datagram", "{:,.0f}"),
                      number(b, "peer_cpu_ns_per_datagram", "{:,.0f}")])
+    return header, rows
+
+
+def tcp_fast_paths_table(run):
+    """TCP's fast paths against the plain family, per implementation and size: the headline with its
+    interval, the gain (better than plain above 1: throughput ÷ plain's, or plain's latency ÷ this
+    one's), and system calls and CPU per operation of both ends beside plain's."""
+    by = {(b.family, b.impl, b.size): b for b in run.benchmarks.values()}
+    paths = sorted((b for b in by.values() if b.family in TCP_FAST_PATHS and b.summary),
+                   key=lambda b: (b.family, b.size or 0, IMPL_ORDER.index(b.impl) if b.impl in IMPL_ORDER else 99))
+    if not paths:
+        return [], []
+    header = ["benchmark", "headline [95 % CI]", "gain × plain", "syscalls/op (plain)", "CPU ns/op (plain)",
+              "peer CPU ns/op (plain)"]
+
+    def cost(s, key):
+        v = (s or {}).get(key)
+        v = v.get("median") if isinstance(v, dict) else v
+        return None if v is None else float(v)
+
+    def pair(b, plain, key, form):
+        ours, theirs = cost(b.summary, key), cost(plain.summary if plain else None, key)
+        return ("–" if ours is None else form.format(ours)) + ("" if theirs is None else f" ({form.format(theirs)})")
+
+    rows = []
+    for b in paths:
+        plain = by.get((TCP_FAST_PATHS[b.family], b.impl, b.size))
+        metric = b.headline
+        gain = "–"
+        if plain is not None and plain.median(metric) > 0 and b.median(metric) > 0:
+            ratio = b.median(metric) / plain.median(metric)
+            gain = f"{ratio if b.summary.get('higher_is_better', True) else 1 / ratio:.2f}"
+        rows.append([b.name, f"{metric} {fmt(metric, b.median(metric))} " +
+                     _interval(metric, b.summary.get("ci_low"), b.summary.get("ci_high")),
+                     gain, pair(b, plain, "syscalls_per_op", "{:.2f}"), pair(b, plain, "cpu_ns_per_op", "{:,.0f}"),
+                     pair(b, plain, "peer_cpu_ns_per_op", "{:,.0f}")])
     return header, rows
 
 
@@ -423,6 +459,10 @@ def sections(report):
         header, rows = fast_paths_table(run)
         if rows:
             blocks += [("text", "UDP fast paths (socklab/fast_paths.hpp) against one datagram per call:"),
+                       ("table", header, rows)]
+        header, rows = tcp_fast_paths_table(run)
+        if rows:
+            blocks += [("text", "TCP fast paths (MSG_ZEROCOPY; io_uring, socklab/uring.hpp) against the plain calls:"),
                        ("table", header, rows)]
         header, rows = flows_table(run)
         if rows:

@@ -16,6 +16,11 @@ const fast_path_support& kernel_paths() {
   return offered;
 }
 
+const uring_support& uring_paths() {
+  static const uring_support offered = probe_uring();
+  return offered;
+}
+
 thread_local planted_slowdown planted;
 
 void plant_slowdown(double fraction) { planted = {fraction, 0, clock::now()}; }

@@ -15,6 +15,7 @@
 #include "options.hpp"
 #include "peer.hpp"
 #include "placement.hpp"
+#include "socklab/uring.hpp"
 
 namespace socklab::bench {
 
@@ -24,6 +25,8 @@ const cpu_plan& plan();
 /// The kernel's fast paths, probed once per run (each probe opens sockets): which families run,
 /// and what the run's context says was left out.
 const fast_path_support& kernel_paths();
+/// What io_uring offers here (see probe_uring), found once per run.
+const uring_support& uring_paths();
 
 /// `body`, or the fault --inject-peer-fault asks for in its place.
 peer_body with_fault(peer_body body);

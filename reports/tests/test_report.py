@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from common.results import Benchmark, BenchRun
-from reports.render import knees, open_loop_table
+from reports.render import knees, open_loop_table, tcp_fast_paths_table
 
 HERE = pathlib.Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
@@ -511,3 +511,27 @@ def test_a_knee_is_the_first_load_whose_interval_clears_twice_the_lightest_loads
     assert [r[7].startswith("← knee") for r in table] == [False, False, True, False]
     rows["tcp_rr_open/raw/size:64/load:75"].samples["p99_us"][0] = 290  # now inside the noise too
     assert knees(run_) == {("tcp_rr_open", "raw", 64): 9000}
+
+
+def test_tcp_fast_paths_are_judged_against_their_plain_family_better_above_one():
+    def bench(family, size, metric, values, higher, syscalls):
+        name = f"{family}/socklab/size:{size}"
+        summary = {"metric": metric, "higher_is_better": higher, "ci_low": min(values), "ci_high": max(values),
+                   "syscalls_per_op": syscalls, "cpu_ns_per_op": {"median": 1000.0 * syscalls},
+                   "peer_cpu_ns_per_op": {"median": 500.0}}
+        return name, Benchmark(name, family, "socklab", size, samples={metric: values}, summary=summary)
+    rows = dict([bench("tcp_stream", 65536, "bytes_per_second", [1e9, 2e9, 3e9], True, 1.0),
+                 bench("tcp_stream_uring", 65536, "bytes_per_second", [3e9, 4e9, 5e9], True, 0.0625),
+                 bench("tcp_pingpong", 1, "p50_us", [60.0, 80.0, 100.0], False, 2.0),
+                 bench("tcp_pingpong_uring", 1, "p50_us", [30.0, 40.0, 50.0], False, 1.0),
+                 bench("tcp_stream_zerocopy", 4096, "bytes_per_second", [1e9], True, 1.1)])  # no plain twin
+    header, table = tcp_fast_paths_table(BenchRun("synthetic.json", {}, rows, {}))
+    got = {r[0]: r for r in table}
+    assert set(got) == {"tcp_stream_uring/socklab/size:65536", "tcp_pingpong_uring/socklab/size:1",
+                        "tcp_stream_zerocopy/socklab/size:4096"}
+    stream, pingpong = got["tcp_stream_uring/socklab/size:65536"], got["tcp_pingpong_uring/socklab/size:1"]
+    assert stream[2] == "2.00" and pingpong[2] == "2.00"  # twice the bytes; half the latency
+    assert stream[3] == "0.06 (1.00)" and pingpong[3] == "1.00 (2.00)"
+    assert pingpong[4] == "1,000 (2,000)" and pingpong[5] == "500 (500)"
+    assert got["tcp_stream_zerocopy/socklab/size:4096"][2] == "–"
+    assert stream[1] == "bytes_per_second 32.00 Gbit/s [24.00 Gbit/s, 40.00 Gbit/s]"  # bytes shown as bits

@@ -16,5 +16,6 @@
 #include "socklab/selector.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/socket_file.hpp"
+#include "socklab/uring.hpp"
 #include "socklab/version.hpp"
 #include "socklab/vocabulary.hpp"

@@ -61,6 +61,8 @@ class uring {
   /// A ring with room for `entries` queued operations (rounded up to a power of two by the
   /// kernel). Throws error naming "uring" if the system refuses.
   explicit uring(unsigned entries = 64);
+  /// Closing the ring cancels what is still queued or in flight. A moved-from ring may only be
+  /// destroyed or assigned to.
   ~uring();
   uring(uring&& other) noexcept;
   uring& operator=(uring&& other) noexcept;

@@ -7,13 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
 #include "support/loops.hpp"
+#include "support/peer.hpp"
 #include "support/raw_uring.hpp"
 
 namespace socklab::bench {
@@ -33,6 +36,23 @@ struct keeping_sink {
   template <class F>
   auto patiently(F&& io) -> std::optional<decltype(io())> {
     return io();
+  }
+};
+
+// A sink that goes on waiting past its patience, as a peer does while other benchmarks run.
+struct idling_sink : keeping_sink {
+  std::atomic<int> timeouts{0};
+  template <class F>
+  auto patiently(F&& io) -> std::optional<decltype(io())> {
+    for (int i = 0; i < 1000; ++i) {  // bounded: 1000 waits of 5 ms
+      try {
+        return io();
+      } catch (const std::system_error& e) {
+        if (!timed_out(e)) throw;
+        ++timeouts;
+      }
+    }
+    return std::nullopt;
   }
 };
 
@@ -131,6 +151,36 @@ TYPED_TEST(UringLoops, EveryRoundTripIsAnsweredWithItsRequest) {
   echo.join();
   EXPECT_EQ(echoed.messages, 50U);
   EXPECT_EQ(echoed.data.size(), 50 * size);
+}
+
+// An echo that idles past its patience between two requests (as a peer does while other
+// benchmarks run) keeps what it had taken: the second round trip is answered too.
+TYPED_TEST(UringLoops, AnEchoIdleBeyondItsPatienceLosesNoCompletion) {
+  constexpr std::size_t size = 64;
+  idling_sink sink;
+  test::peer echo([&] {
+    buffer buf(size);
+    TypeParam r(8);
+    const std::array<std::span<std::byte>, 1> mine{std::span(buf)};
+    r.register_buffers(mine);
+    echo_stream_uring(r, this->pair.server, buf, sink, 5ms);
+  });
+  TypeParam r(8);
+  const buffer msg = pattern(size);
+  buffer reply(size);
+  const std::array<std::span<std::byte>, 1> registered{std::span(reply)};
+  r.register_buffers(registered);
+  latency_histogram h;
+  EXPECT_EQ(round_trips_uring(r, this->pair.client, msg, reply, h, patience, count{1}), 1U);
+  const int before = sink.timeouts.load();
+  const auto give_up = std::chrono::steady_clock::now() + test::loopback_timeout;
+  while (sink.timeouts.load() < before + 2 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::yield();
+  EXPECT_GE(sink.timeouts.load(), before + 2) << "the echo never waited past its patience";
+  EXPECT_EQ(round_trips_uring(r, this->pair.client, msg, reply, h, 2000ms, count{1}), 1U);
+  this->pair.client.shutdown(shut::wr);
+  echo.join();
+  EXPECT_EQ(sink.messages, 2U);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ METRICS = {
     "bytes_per_second": (True, "Gbit/s", 8e-9),
     "recv_bytes_per_second": (True, "Gbit/s", 8e-9),
     "send_bytes_per_second": (True, "Gbit/s", 8e-9),
+    "forward_bytes_per_second": (True, "Gbit/s", 8e-9),
+    "reverse_bytes_per_second": (True, "Gbit/s", 8e-9),
     "items_per_second": (True, "/s", 1.0),
     "p50_us": (False, "µs", 1.0),
     "p90_us": (False, "µs", 1.0),

@@ -136,6 +136,8 @@ def throughput(runs, labels, protocol, families):
 
 # udp_stream and the fast paths that send the same datagrams (socklab/fast_paths.hpp).
 FAST_PATH_FAMILIES = ["udp_stream", "udp_stream_mmsg", "udp_stream_gso", "udp_stream_gso_gro"]
+# tcp_stream and its other paths and directions, drawn together against the message size.
+TCP_STREAM_PATHS = ["tcp_stream", "tcp_stream_zerocopy", "tcp_stream_uring", "tcp_stream_reverse", "tcp_stream_bidir"]
 # TCP's fast paths (MSG_ZEROCOPY, io_uring) and the plain family each is measured against.
 TCP_FAST_PATHS = {"tcp_stream_zerocopy": "tcp_stream", "tcp_stream_uring": "tcp_stream",
                   "tcp_pingpong_uring": "tcp_pingpong"}

@@ -109,8 +109,11 @@ def build_figures(report):
     """[(stem, title, figure)] for every figure the inputs have data for."""
     runs, labels = report.bench_runs, report.bench_labels
     has_fast_paths = any(b.family in plots.FAST_PATH_FAMILIES[1:] for run in runs for b in run.benchmarks.values())
+    has_tcp_paths = any(b.family in plots.TCP_STREAM_PATHS[1:] for run in runs for b in run.benchmarks.values())
     made = [
         ("throughput_tcp", "TCP stream throughput", plots.throughput(runs, labels, "TCP", ["tcp_stream"])),
+        ("throughput_tcp_paths", "TCP streams: zero-copy, io_uring, reverse and both directions",
+         plots.throughput(runs, labels, "TCP paths", plots.TCP_STREAM_PATHS) if has_tcp_paths else None),
         ("throughput_udp", "UDP stream throughput", plots.throughput(runs, labels, "UDP", ["udp_stream"])),
         ("throughput_udp_fast_paths", "UDP fast paths: sendmmsg batches, GSO, GSO with GRO",
          plots.throughput(runs, labels, "UDP fast paths", plots.FAST_PATH_FAMILIES) if has_fast_paths else None),

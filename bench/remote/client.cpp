@@ -2,6 +2,7 @@
 #include "remote/client.hpp"
 
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -21,12 +22,32 @@ using namespace std::chrono_literals;
 
 constexpr auto call_limit = 10s;  // the longest any single data-phase call may block
 
+// What the client received from a server that sends (tcp_stream_reverse, _bidir), as a sink of
+// the shared receive loop.
+struct arrivals {
+  std::uint64_t bytes = 0;
+  std::uint64_t messages = 0;
+  clock::time_point first{}, last{};
+  void got(std::size_t n, std::span<const std::byte> /*data*/) {
+    last = clock::now();
+    if (messages++ == 0) first = last;
+    bytes += n;
+  }
+  static bool marker(std::span<const std::byte> /*datagram*/) { return false; }
+  template <class F>
+  static auto patiently(F&& io) -> std::optional<decltype(io())> {
+    return io();  // the socket's timeout is an error here
+  }
+  double seconds() const { return std::chrono::duration<double>(last - first).count(); }
+};
+
 // What one repetition measured on this side, next to the server's counts.
 struct measured {
   std::uint64_t sent_messages = 0;
   double seconds = 0;
   thread_cost cost;
-  latency_histogram rtt;  // ping-pong round trips that were answered
+  latency_histogram rtt;             // ping-pong round trips that were answered
+  std::optional<arrivals> received;  // streams the server sends
 };
 
 clock::time_point end_after(double seconds) {
@@ -44,22 +65,41 @@ measured run_stream(const address& source, const address& data_at, const test_re
   measured m;
   const auto c0 = thread_cost::now();
   const auto start = clock::now();
-  if (t.family == "tcp_stream") {
-    m.sent_messages = send_stream<via_socklab>(s, msg, until{end_after(t.duration_s)});
-  } else {
+  if (t.family == "tcp_pingpong") {
     s.setsockopt(option::tcp_nodelay, 1);
     buffer back(t.size);
     m.sent_messages = round_trips<via_socklab>(s, type::stream, msg, back, m.rtt, /*tolerate_loss=*/false,
                                                until{end_after(t.duration_s)})
                           .answered;
-  }
-  m.seconds = std::chrono::duration<double>(clock::now() - start).count();
-  m.cost = thread_cost::now() - c0;
-  s.shutdown(shut::wr);
-  if (t.family == "tcp_pingpong") {
+    m.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    m.cost = thread_cost::now() - c0;
+    s.shutdown(shut::wr);
     std::byte b;
     (void)s.recv_into(std::span(&b, 1));  // the server's EOF: it has counted everything
+    return m;
   }
+  // The server's direction, if it sends, on a second thread: it ends at the server's end of file.
+  std::future<std::pair<arrivals, thread_cost>> receiving;
+  if (server_sends(t.family))
+    receiving = std::async(std::launch::async, [&] {
+      const auto r0 = thread_cost::now();
+      arrivals a;
+      buffer buf(t.size);
+      receive_stream<via_socklab>(s, buf, a);
+      return std::pair{a, thread_cost::now() - r0};
+    });
+  try {
+    if (client_sends(t.family))
+      m.sent_messages = send_stream<via_socklab>(s, msg, until{end_after(t.duration_s)});
+    s.shutdown(shut::wr);
+  } catch (...) {
+    if (receiving.valid()) receiving.wait();  // bounded: its reads time out after call_limit
+    throw;
+  }
+  thread_cost elsewhere;
+  if (receiving.valid()) std::tie(m.received, elsewhere) = receiving.get();
+  m.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  m.cost = thread_cost::now() - c0 + elsewhere;
   return m;
 }
 
@@ -136,7 +176,23 @@ sample sample_of(const test_request& t, const measured& m, const nlohmann::json&
   c = {{"server_bytes", static_cast<double>(bytes)},
        {"server_messages", static_cast<double>(messages)},
        {"foreign_refused", static_cast<double>(result.value("foreign", std::uint64_t{0}))}};
-  if (t.family == "tcp_stream" || t.family == "udp_stream") {
+  if (m.received) {
+    // The server's direction: what it says it sent must all have arrived here.
+    const auto sent = number<std::uint64_t>(result, "sent_bytes");
+    const auto sent_seconds = number<double>(result, "sent_seconds");
+    if (m.received->bytes != sent)
+      throw std::runtime_error("the client received " + std::to_string(m.received->bytes) + " of " +
+                               std::to_string(sent) + " bytes the server sent");
+    const auto back = m.received->seconds() > 0 ? static_cast<double>(sent) / m.received->seconds() : 0.0;
+    const auto forth = seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0;
+    s.iterations = std::max<std::uint64_t>(m.sent_messages + sent / t.size, 1);
+    c.emplace_back("bytes_per_second", back + forth);
+    c.emplace_back("reverse_bytes_per_second", back);
+    c.emplace_back("send_bytes_per_second",
+                   sent_seconds > 0 ? static_cast<double>(sent) / sent_seconds : 0.0);
+    c.emplace_back("items_per_second", (back + forth) / static_cast<double>(t.size));
+    if (client_sends(t.family)) c.emplace_back("forward_bytes_per_second", forth);
+  } else if (t.family == "tcp_stream" || t.family == "udp_stream") {
     // Where the data arrived: the server's count over the server's first-to-last interval.
     c.emplace_back("bytes_per_second", seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0);
     c.emplace_back("send_bytes_per_second", static_cast<double>(m.sent_messages * t.size) / m.seconds);
@@ -165,10 +221,13 @@ sample sample_of(const test_request& t, const measured& m, const nlohmann::json&
 }  // namespace
 
 std::vector<test_request> default_tests(bool quick, double duration_s, std::uint64_t rate_bps) {
-  const std::string list = quick ? "tcp_stream:65536,udp_stream:1472,tcp_pingpong:1,udp_pingpong:1"
-                                 : "tcp_stream:1448,tcp_stream:65536,tcp_stream:1048576,udp_stream:64,"
-                                   "udp_stream:1472,udp_stream:8192,tcp_pingpong:1,tcp_pingpong:4096,"
-                                   "udp_pingpong:1,udp_pingpong:1472";
+  const std::string list =
+      quick ? "tcp_stream:65536,tcp_stream_reverse:65536,tcp_stream_bidir:65536,"
+              "udp_stream:1472,tcp_pingpong:1,udp_pingpong:1"
+            : "tcp_stream:1448,tcp_stream:65536,tcp_stream:1048576,tcp_stream_reverse:65536,"
+              "tcp_stream_bidir:65536,udp_stream:64,"
+              "udp_stream:1472,udp_stream:8192,tcp_pingpong:1,tcp_pingpong:4096,"
+              "udp_pingpong:1,udp_pingpong:1472";
   return parse_tests(list, duration_s, rate_bps);
 }
 

@@ -9,7 +9,8 @@
 namespace socklab::bench::remote {
 namespace {
 
-constexpr const char* families[] = {"tcp_stream", "udp_stream", "tcp_pingpong", "udp_pingpong"};
+constexpr const char* families[] = {"tcp_stream", "tcp_stream_reverse", "tcp_stream_bidir",
+                                    "udp_stream", "tcp_pingpong",       "udp_pingpong"};
 
 std::int64_t integer_field(const nlohmann::json& m, const char* key, std::int64_t low, std::int64_t high) {
   const auto it = m.find(key);
@@ -31,6 +32,10 @@ std::optional<int> optional_buffer(const nlohmann::json& m, const char* key) {
 }  // namespace
 
 bool is_datagram(const std::string& family) { return family.rfind("udp_", 0) == 0; }
+bool server_sends(const std::string& family) {
+  return family == "tcp_stream_reverse" || family == "tcp_stream_bidir";
+}
+bool client_sends(const std::string& family) { return family != "tcp_stream_reverse"; }
 
 std::string check_envelope(const nlohmann::json& m) {
   if (!m.is_object()) throw std::invalid_argument("a message must be a JSON object");
@@ -52,8 +57,9 @@ test_request parse_test(const nlohmann::json& m) {
   bool known = false;
   for (const char* name : families) known = known || t.family == name;
   if (!known)
-    throw std::invalid_argument("unknown test family '" + t.family +
-                                "' (tcp_stream, udp_stream, tcp_pingpong, udp_pingpong)");
+    throw std::invalid_argument(
+        "unknown test family '" + t.family +
+        "' (tcp_stream, tcp_stream_reverse, tcp_stream_bidir, udp_stream, tcp_pingpong, udp_pingpong)");
   t.size = static_cast<std::size_t>(integer_field(m, "size", 1, is_datagram(t.family) ? 65507 : 1 << 20));
   const auto d = m.find("duration_s");
   if (d == m.end() || !d->is_number() || !std::isfinite(d->get<double>()) || d->get<double>() < 0.1 ||

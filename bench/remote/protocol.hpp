@@ -7,10 +7,12 @@
 //   server: {"version":2,"type":"hello","context":{...},"nonce":NS,"auth":"none"|"hmac-sha256"}
 //   ... with a key, the challenge-response of remote/handshake.hpp ...
 //   client: {"version":2,"type":"test","family":"tcp_stream","size":65536,"duration_s":2,...}
+//           (tcp_stream_reverse: the server sends, iperf3 -R; tcp_stream_bidir: both at once)
 //           (datagram tests announce "data_port": the port of the client's data socket)
 //   server: {"version":2,"type":"ready","port":P}   or   {"version":2,"type":"error","message":"..."}
 //   ... the data phase on port P (datagram tests end it with {"type":"done","sent":N}) ...
 //   server: {"version":2,"type":"result","bytes":B,"messages":M,"seconds":S,"foreign":F}
+//           (what the server received; a server that sent adds "sent_bytes" and "sent_seconds")
 //   client: {"version":2,"type":"bye"}
 // Version 2 added the handshake, data_port and the foreign count; a version-1 peer is told the
 // version this side speaks.
@@ -32,7 +34,7 @@ inline constexpr std::size_t control_max_frame = std::size_t{64} * 1024;
 
 /// One test the client asks for, checked field by field.
 struct test_request {
-  std::string family;  // tcp_stream, udp_stream, tcp_pingpong, udp_pingpong
+  std::string family;  // tcp_stream(_reverse, _bidir), udp_stream, tcp_pingpong, udp_pingpong
   std::size_t size = 0;
   double duration_s = 0;
   std::uint64_t rate_bps = 0;  // datagram pacing, bits per second (0: as fast as the sender can)
@@ -42,6 +44,10 @@ struct test_request {
 };
 
 bool is_datagram(const std::string& family);
+/// Which ends send data in a stream test: the server in tcp_stream_reverse and _bidir, the client
+/// in all but tcp_stream_reverse.
+bool server_sends(const std::string& family);
+bool client_sends(const std::string& family);
 
 /// A message of this protocol's version with a string "type"; returns the type. Throws
 /// std::invalid_argument with a one-line reason (not an object, wrong version, no type).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -46,6 +47,9 @@ struct tally {
   std::uint64_t foreign = 0;  // connections or datagrams from other sources, refused
   clock::time_point first{}, last{};
   thread_cost start = thread_cost::now();
+  thread_cost elsewhere{};                  // a second thread's cost (bidir: the receiving one)
+  std::optional<std::uint64_t> sent_bytes;  // what the server sent, in tests where it sends
+  double sent_seconds = 0;
 
   void got(std::size_t n, std::span<const std::byte> /*data*/) {
     last = clock::now();
@@ -66,17 +70,28 @@ struct tally {
   }
   static bool stop_requested() { return false; }
 
+  /// What `sent`, the tally of this test's sending, counted.
+  void add_sent(const tally& sent) {
+    sent_bytes = sent.bytes;
+    sent_seconds = std::chrono::duration<double>(sent.last - sent.first).count();
+  }
+
   nlohmann::json result() const {
-    const auto cost = thread_cost::now() - start;
-    return message("result", {{"bytes", bytes},
-                              {"messages", messages},
-                              {"seconds", std::chrono::duration<double>(last - first).count()},
-                              {"foreign", foreign},
-                              {"cpu_user_s", cost.user_s},
-                              {"cpu_sys_s", cost.system_s},
-                              {"voluntary_switches", cost.voluntary_switches},
-                              {"involuntary_switches", cost.involuntary_switches},
-                              {"syscalls", cost.syscalls}});
+    const auto cost = thread_cost::now() - start + elsewhere;
+    auto r = message("result", {{"bytes", bytes},
+                                {"messages", messages},
+                                {"seconds", std::chrono::duration<double>(last - first).count()},
+                                {"foreign", foreign},
+                                {"cpu_user_s", cost.user_s},
+                                {"cpu_sys_s", cost.system_s},
+                                {"voluntary_switches", cost.voluntary_switches},
+                                {"involuntary_switches", cost.involuntary_switches},
+                                {"syscalls", cost.syscalls}});
+    if (sent_bytes) {
+      r["sent_bytes"] = *sent_bytes;
+      r["sent_seconds"] = sent_seconds;
+    }
+    return r;
   }
 };
 
@@ -119,6 +134,9 @@ socket admit_stream(socket& listener, const address& peer, tally& c) {
   }
 }
 
+void send_for_the_duration(socket& data, std::span<std::byte> buf, const test_request& t, tally& received,
+                           std::uint64_t cap_bps);
+
 tally run_stream(socket& control, const address& peer, const address& local, const test_request& t,
                  std::uint64_t cap_bps) {
   socket listener(family_of(local), type::stream);
@@ -132,11 +150,45 @@ tally run_stream(socket& control, const address& peer, const address& local, con
   data.settimeout(data_wait);
   if (t.family == "tcp_pingpong") data.setsockopt(option::tcp_nodelay, 1);
   buffer buf(t.size);
-  if (t.family == "tcp_pingpong")
+  if (t.family == "tcp_pingpong") {
     echo_stream<via_socklab>(data, buf, c);
-  else
+  } else if (!server_sends(t.family)) {
     receive_stream<via_socklab>(data, buf, c);
+  } else {
+    send_for_the_duration(data, buf, t, c, cap_bps);
+  }
   return c;
+}
+
+// tcp_stream_reverse and _bidir: sends for the test's duration (paced to the cap, as reads are),
+// then ends its direction; in bidir a second thread receives meanwhile. Both end at the client's
+// end of file, so the client has had everything the server counted.
+void send_for_the_duration(socket& data, std::span<std::byte> buf, const test_request& t, tally& received,
+                           std::uint64_t cap_bps) {
+  std::future<thread_cost> receiving;
+  if (client_sends(t.family))
+    receiving = std::async(std::launch::async, [&] {
+      const auto c0 = thread_cost::now();
+      receive_stream<via_socklab>(data, buf, received);
+      return thread_cost::now() - c0;
+    });
+  tally sent(t, cap_bps);
+  const auto msg = pattern(t.size);
+  const auto end =
+      clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(t.duration_s));
+  try {
+    send_counted<via_socklab>(data, msg, sent, until{end});
+    data.shutdown(shut::wr);
+  } catch (...) {
+    if (receiving.valid()) receiving.wait();  // bounded: its reads time out after data_wait
+    throw;
+  }
+  if (receiving.valid()) {
+    received.elsewhere = receiving.get();
+  } else {
+    receive_stream<via_socklab>(data, buf, received);  // nothing comes but the end of the stream
+  }
+  received.add_sent(sent);
 }
 
 socket bound_dgram(const address& local, int port) {

@@ -9,10 +9,14 @@
 // idle timeout means stop (std::nullopt).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <stdexcept>
+#include <string>
 
 #include "harness.hpp"
 #include "histogram.hpp"
@@ -38,6 +42,41 @@ std::uint64_t send_stream(socket& s, std::span<const std::byte> msg, Go go) {
   std::uint64_t i = 0;
   for (; go(i); ++i) Io::send_all(s, msg);
   return i;
+}
+
+/// Sends `msg` whole while go() says so, each message counted by the sink: the far end of a
+/// reverse stream, whose sink acknowledges once the measuring side's count has gone out (or, on
+/// the cross-host server, paces to the owner's cap). Returns how many.
+template <class Io, class Sink, class Go>
+std::uint64_t send_counted(socket& s, std::span<const std::byte> msg, Sink& sink, Go go) {
+  std::uint64_t i = 0;
+  for (; go(i); ++i) {
+    Io::send_all(s, msg);
+    sink.got(msg.size(), msg);
+  }
+  return i;
+}
+
+/// What opens each repetition of a local reverse stream: how many messages the far end is to
+/// send, as 8 bytes on the stream itself (the measuring side writes nothing else on it).
+using stream_request = std::array<std::byte, sizeof(std::uint64_t)>;
+
+/// The measuring side of a reverse stream (iperf3 -R): asks the far end for `messages` messages of
+/// buf.size() bytes and reads them all. Returns their additive checksum (with `verify`, else 0).
+template <class Io>
+std::uint64_t receive_requested(socket& s, std::uint64_t messages, std::span<std::byte> buf, bool verify) {
+  stream_request request{};
+  std::memcpy(request.data(), &messages, sizeof messages);
+  Io::send_all(s, request);
+  std::uint64_t checksum = 0;
+  for (std::uint64_t left = messages * buf.size(); left > 0;) {
+    const auto n =
+        Io::recv_some(s, buf.first(static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), left))));
+    if (n == 0) throw std::runtime_error("the sender closed with " + std::to_string(left) + " bytes to go");
+    if (verify) checksum += byte_sum(buf.first(n));
+    left -= n;
+  }
+  return checksum;
 }
 
 /// Sends `msg` as datagrams while go() says so: on the connected socket, or to `to` when given
@@ -173,6 +212,23 @@ void receive_stream(socket& s, std::span<std::byte> buf, Sink& sink) {
     const auto n = sink.patiently([&] { return Io::recv_some(s, buf); });
     if (!n || *n == 0) return;
     sink.got(*n, buf.first(*n));
+  }
+}
+
+/// The far end of a reverse stream: reads a request (stream_request), sends that many `msg`, each
+/// counted by the sink, and again, until the end of the stream.
+template <class Io, class Sink>
+void send_on_request(socket& s, std::span<const std::byte> msg, Sink& sink) {
+  for (;;) {
+    stream_request request{};
+    for (std::size_t got = 0; got < request.size();) {
+      const auto n = sink.patiently([&] { return Io::recv_some(s, std::span(request).subspan(got)); });
+      if (!n || *n == 0) return;
+      got += *n;
+    }
+    std::uint64_t messages = 0;
+    std::memcpy(&messages, request.data(), sizeof messages);
+    send_counted<Io>(s, msg, sink, count{messages});
   }
 }
 

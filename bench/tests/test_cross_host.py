@@ -380,11 +380,12 @@ def check_results(path, expected_reps):
     doc = json.loads(path.read_text())
     assert doc["context"]["path"] == "remote" and doc["context"]["peer_context"]["kernel"]
     families = {b.family for b in run.benchmarks.values()}
-    assert families == {"tcp_stream", "udp_stream", "tcp_pingpong", "udp_pingpong"}
+    assert families == {"tcp_stream", "tcp_stream_reverse", "tcp_stream_bidir", "udp_stream", "tcp_pingpong",
+                        "udp_pingpong"}
     for row in doc["benchmarks"]:
         assert not row.get("error_occurred"), row
     for b in run.benchmarks.values():
-        metric = "bytes_per_second" if b.family.endswith("stream") else "p50_us"
+        metric = "bytes_per_second" if "_stream" in b.family else "p50_us"
         assert len(b.samples[metric]) == expected_reps and min(b.samples[metric]) > 0, b.name
     return doc
 
@@ -435,18 +436,21 @@ def hosts():
 
 @pytest.fixture
 def capped(hosts):
-    """Sets a tbf rate cap (Mbit/s) on the client's side of the link; removed afterwards."""
-    a, _, va, _, _ = hosts
+    """Sets a tbf rate cap (Mbit/s) on the egress of the client's side of the link (what the client
+    sends) or of the server's (what the server sends); removed afterwards."""
+    a, b, va, _, _ = hosts
+    ends = {"client": (a, va), "server": (b, "slb" + va[len("sla"):])}
     applied = []
 
-    def cap(mbit):
-        run("ip", "netns", "exec", a, "tc", "qdisc", "replace", "dev", va, "root", "tbf", "rate", f"{mbit}mbit",
+    def cap(mbit, side="client"):
+        ns, dev = ends[side]
+        run("ip", "netns", "exec", ns, "tc", "qdisc", "replace", "dev", dev, "root", "tbf", "rate", f"{mbit}mbit",
             "burst", "32kb", "latency", "50ms")
-        applied.append(va)
+        applied.append((ns, dev))
 
     yield cap
-    for dev in applied:
-        subprocess.run(["ip", "netns", "exec", a, "tc", "qdisc", "del", "dev", dev, "root"], capture_output=True,
+    for ns, dev in applied:
+        subprocess.run(["ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", dev, "root"], capture_output=True,
                        timeout=LIMIT)
 
 
@@ -581,6 +585,38 @@ def test_tcp_goodput_matches_the_token_bucket_rate(bench, hosts, capped, far_ser
     shown = ", ".join(f"{m / 1e6:.2f}" for m in measured)
     assert max(measured) / expected < 1.02, f"{shown} Mbit/s, expected {expected / 1e6:.2f}"
     assert max(measured) / expected > 0.90, f"{shown} Mbit/s, expected {expected / 1e6:.2f}"
+
+
+@pytest.mark.parametrize("family", ["tcp_stream_reverse", "tcp_stream_bidir"])
+def test_each_direction_matches_the_token_bucket_on_its_own_way(bench, hosts, capped, far_server, tmp_path, family):
+    # Different caps each way, so that a direction measured on the wrong side of the link, or the two
+    # directions mixed up, cannot pass: the client's egress (forward) 50, the server's (reverse) 120.
+    forward_mbit, reverse_mbit = 50, 120
+    capped(forward_mbit, side="client")
+    capped(reverse_mbit, side="server")
+    out = tmp_path / "directions.json"
+    client(bench, hosts, far_server, out, f"--tests={family}:65536", "--duration=3", "--repetitions=3")
+    (only,) = load_bench(str(out)).benchmarks.values()
+    record({"proto": family, "forward_mbit": forward_mbit, "reverse_mbit": reverse_mbit,
+            "samples": {k: [v * 8 / 1e6 for v in vs] for k, vs in only.samples.items() if k.endswith("bytes_per_second")}})
+
+    def held_to_cap(metric, mbit):
+        # as the forward test: +2 % on every repetition, -10 % on the best (the other direction's
+        # acknowledgements share each cap in bidir: about 2 %)
+        measured = [bps * 8 for bps in only.samples[metric]]
+        expected = mbit * 1e6 * 1448 / 1514
+        shown = ", ".join(f"{m / 1e6:.2f}" for m in measured)
+        assert 0.90 < max(measured) / expected < 1.02, f"{metric}: {shown} Mbit/s, expected {expected / 1e6:.2f}"
+
+    held_to_cap("reverse_bytes_per_second", reverse_mbit)
+    if family == "tcp_stream_bidir":
+        held_to_cap("forward_bytes_per_second", forward_mbit)
+        for total, forward, reverse in zip(only.samples["bytes_per_second"], only.samples["forward_bytes_per_second"],
+                                           only.samples["reverse_bytes_per_second"]):
+            assert total == pytest.approx(forward + reverse)
+    else:
+        assert "forward_bytes_per_second" not in only.samples
+        assert only.samples["bytes_per_second"] == only.samples["reverse_bytes_per_second"]
 
 
 def test_udp_receiver_rate_and_loss_match_the_token_bucket_rate(bench, hosts, capped, far_server, tmp_path):

@@ -58,8 +58,19 @@ def iperf3(doc):
         counters = {"bytes_per_second": nbytes / seconds if seconds else 0.0,
                     "retransmits": (end.get("sum_sent") or {}).get("retransmits", 0)}
         streams = int(start.get("num_streams", 1) or 1)
+        back = end.get("sum_received_bidir_reverse")
+        if back is not None and streams == 1:  # --bidir: both directions' received bytes
+            back_seconds, back_bytes = float(back.get("seconds", 0)), float(back.get("bytes", 0))
+            forward = counters["bytes_per_second"]
+            reverse = back_bytes / back_seconds if back_seconds else 0.0
+            counters.update(bytes_per_second=forward + reverse, forward_bytes_per_second=forward,
+                            reverse_bytes_per_second=reverse)
+            return [_entry("tcp_stream_bidir", "iperf3", size, (nbytes + back_bytes) / size, seconds, counters)]
         if streams == 1:
-            return [_entry("tcp_stream", "iperf3", size, nbytes / size, seconds, counters)]
+            family = "tcp_stream_reverse" if start.get("reverse") else "tcp_stream"  # -R: the server sends
+            if family == "tcp_stream_reverse":
+                counters["reverse_bytes_per_second"] = counters["bytes_per_second"]
+            return [_entry(family, "iperf3", size, nbytes / size, seconds, counters)]
         # -P N: socklab's many-flows family; iperf3 before 3.16 runs every stream in one thread.
         try:
             shares = [float(st["receiver"]["bytes"]) for st in end["streams"]]

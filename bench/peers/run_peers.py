@@ -38,6 +38,7 @@ SOCKPERF_MIN, SOCKPERF_MAX = 14, 65507  # sockperf refuses messages outside this
 PEER_TOOLS = ("iperf3", "sockperf")
 # Which tool each family is compared with, and on what.
 COMPARED = (("tcp_stream", "iperf3", "bytes_per_second"), ("udp_stream", "iperf3", "bytes_per_second"),
+            ("tcp_stream_reverse", "iperf3", "bytes_per_second"), ("tcp_stream_bidir", "iperf3", "bytes_per_second"),
             ("tcp_stream_flows", "iperf3", "bytes_per_second"),
             ("tcp_pingpong", "sockperf", "p50_us"), ("udp_pingpong", "sockperf", "p50_us"))
 IPERF3_MAX_STREAMS = 128  # iperf3 -P refuses more
@@ -166,6 +167,7 @@ def iperf3_once(srv, family, size, seconds, cpu, congestion, streams=1):
     cmd = ["iperf3", "-c", "127.0.0.1", "-p", str(srv.port), "-l", str(size), "-t", str(seconds), "-O", "1", "-J"]
     cmd += ["-u", "-b", "0"] if family == "udp_stream" else (["-C", congestion] if congestion else [])
     cmd += ["-P", str(streams)] if streams > 1 else []
+    cmd += {"tcp_stream_reverse": ["-R"], "tcp_stream_bidir": ["--bidir"]}.get(family, [])
     text = run_client(cmd, cpu, seconds + 1)
     try:
         [row] = convert.iperf3(json.loads(text))

@@ -35,6 +35,23 @@ def test_iperf3_parallel_streams_are_the_many_flows_family_with_its_fairness():
         convert.iperf3(doc)
 
 
+def test_iperf3_reverse_is_the_reverse_family_measured_where_it_arrived():
+    [e] = convert.iperf3(json.loads((FIXTURES / "iperf3_tcp_reverse.json").read_text()))  # iperf3 3.12 -R
+    assert e["name"] == "tcp_stream_reverse/iperf3/size:65536"
+    assert e["bytes_per_second"] == pytest.approx(1458503627 / 1.000044)  # sum_received: the client's
+    assert e["reverse_bytes_per_second"] == e["bytes_per_second"]
+
+
+def test_iperf3_bidir_sums_both_directions_and_keeps_each():
+    doc = json.loads((FIXTURES / "iperf3_tcp_bidir.json").read_text())  # iperf3 3.12 --bidir
+    [e] = convert.iperf3(doc)
+    assert e["name"] == "tcp_stream_bidir/iperf3/size:65536"
+    forward, reverse = 1261633483 / 1.000557, 563019723 / 1.000557
+    assert e["forward_bytes_per_second"] == pytest.approx(forward)
+    assert e["reverse_bytes_per_second"] == pytest.approx(reverse)
+    assert e["bytes_per_second"] == pytest.approx(forward + reverse)
+
+
 def test_iperf3_udp_has_rate_packets_and_loss():
     [e] = convert.iperf3(json.loads((FIXTURES / "iperf3_udp.json").read_text()))
     assert e["name"] == "udp_stream/iperf3/size:1400"

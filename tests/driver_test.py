@@ -22,6 +22,7 @@ def run(*args, env=None):
         (("run", "--no-such-flag"), "run: unknown option '--no-such-flag'"),
         (("test", "--no-such-flag"), "test: unknown option '--no-such-flag'"),
         (("run", "--out"), "run: --out needs a folder"),
+        (("run", "--history"), "run: --history needs a file"),
         (("test", "-R"), "test: -R needs a regular expression"),
         (("doctor", "--bogus"), "doctor: unknown option '--bogus'"),
         (("conform", "--bogus"), "conform: unknown option '--bogus'"),
@@ -102,6 +103,10 @@ def test_the_note_about_another_python_is_said_once(tmp_path):
          "socklab gate: /no/such.json: no such file"),
         (("gate", "--ab", "no-such-ref-anywhere", "--out", "/tmp/socklab-driver-test-ab"),
          "socklab gate --ab: 'no-such-ref-anywhere' is not a commit in this repository"),
+        (("history", "changes", "--db", "/no/such/history.sqlite"),
+         "socklab history: /no/such/history.sqlite: no such history"),
+        (("history", "add", "--db", "/tmp/socklab-driver-test-history.sqlite", "/no/such/run"),
+         "socklab history: /no/such/run: no such file or folder"),
     ],
 )
 def test_python_tools_answer_bad_input_with_one_line_and_exit_2(args, message):
@@ -110,13 +115,14 @@ def test_python_tools_answer_bad_input_with_one_line_and_exit_2(args, message):
     assert [line for line in r.stderr.splitlines() if not line.startswith("socklab: note:")] == [message]
 
 
-@pytest.mark.parametrize("args", [("report", "--frobnicate"), ("gate", "--frobnicate"), ("gate",)])
+@pytest.mark.parametrize("args", [("report", "--frobnicate"), ("gate", "--frobnicate"), ("gate",), ("history",),
+                                  ("history", "add")])
 def test_python_tools_reject_bad_flags_with_usage(args):
     r = run(*args)
     assert r.returncode == 2 and "usage: socklab" in r.stderr
 
 
-@pytest.mark.parametrize("args", [("report", "--help"), ("gate", "--help")])
+@pytest.mark.parametrize("args", [("report", "--help"), ("gate", "--help"), ("history", "--help")])
 def test_python_tools_help_exits_0(args):
     r = run(*args)
     assert r.returncode == 0 and "usage: socklab" in r.stdout

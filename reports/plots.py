@@ -100,7 +100,8 @@ def median_spread(b, metric):
 
 def throughput(runs, labels, protocol, families):
     """Throughput vs message size: median of the repetitions, bars its 95 % interval (min–max where
-    the results have no interval)."""
+    the results have no interval). Several families of one run: a colour per family, the line style
+    and marker per implementation."""
     pal = Palette(runs)
     fig, ax = plt.subplots(figsize=(8, 4.8))
     sizes = []
@@ -116,10 +117,11 @@ def throughput(runs, labels, protocol, families):
                 lo = [y_i - median_spread(b, "bytes_per_second")[0] * scale for b, y_i in zip(rows, y)]
                 hi = [median_spread(b, "bytes_per_second")[1] * scale - y_i for b, y_i in zip(rows, y)]
                 extra = f"({family})" if len(families) > 1 else ""
+                by_family = len(families) > 1 and not pal.multi
+                colour = pal.cycle[families.index(family) % len(pal.cycle)] if by_family else pal.colour(ri, impl)
                 ax.errorbar(x, y, yerr=[lo, hi], capsize=3, markersize=5, **_marker(impl),
-                            linestyle=IMPL_STYLE.get(impl, "-") if pal.multi or len(families) == 1 else
-                            ("-" if family == families[0] else "--"),
-                            color=pal.colour(ri, impl), label=pal.label(label, impl, extra))
+                            linestyle=IMPL_STYLE.get(impl, "-") if pal.multi or by_family else "-",
+                            color=colour, label=pal.label(label, impl, extra))
                 sizes += x
     if not sizes:
         plt.close(fig)

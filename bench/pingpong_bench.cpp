@@ -43,19 +43,9 @@ class pingpong_session final : public session {
     } else {
       peer_->expect_messages(done_ += n);
     }
-    latency_histogram h;
-    const auto c0 = thread_cost::now();
-    const auto t0 = clock::now();
-    round_trips<Io>(near_, type_, msg_, reply_, h, /*tolerate_loss=*/false, count{n});
-    const auto t1 = clock::now();
-    const auto c1 = thread_cost::now();
-    const auto seen = peer_->acknowledged(current().watchdog);
-    if (reply_ != msg_) throw std::runtime_error("the echo changed the message");
-    sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
-    last_ = seen;
-    s.counters = percentiles_us(h);
-    s.counters.emplace(s.counters.begin(), "items_per_second", static_cast<double>(n) / s.seconds);
-    return s;
+    return timed_round_trips(n, *peer_, last_, msg_, reply_, [&](latency_histogram& h) {
+      round_trips<Io>(near_, type_, msg_, reply_, h, /*tolerate_loss=*/false, count{n});
+    });
   }
 
   std::string finish() override {

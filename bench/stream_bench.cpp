@@ -53,11 +53,7 @@ class stream_session final : public session {
     if (zerocopy_) await_completions();
     const auto t1 = clock::now();
     const auto c1 = thread_cost::now();
-    if (seen.bytes != sent_)
-      throw std::runtime_error("the receiver counted " + std::to_string(seen.bytes) + " of " +
-                               std::to_string(sent_) + " bytes");
-    if (current().verify && seen.checksum != byte_sum(msg_) * (sent_ / size_))
-      throw std::runtime_error("the receiver's checksum differs from the sender's");
+    check_stream_receipt(seen, sent_, msg_);
     sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
     last_ = seen;
     const double secs = s.seconds;

@@ -55,11 +55,7 @@ class uring_stream_session final : public session {
     const auto seen = peer_->acknowledged(current().watchdog);
     const auto t1 = clock::now();
     const auto c1 = thread_cost::now();
-    if (seen.bytes != sent_)
-      throw std::runtime_error("the receiver counted " + std::to_string(seen.bytes) + " of " +
-                               std::to_string(sent_) + " bytes");
-    if (current().verify && seen.checksum != byte_sum(msg_) * (sent_ / size_))
-      throw std::runtime_error("the receiver's checksum differs from the sender's");
+    check_stream_receipt(seen, sent_, msg_);
     sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
     last_ = seen;
     s.counters = {{"bytes_per_second", static_cast<double>(n * size_) / s.seconds},
@@ -98,19 +94,9 @@ class uring_pingpong_session final : public session {
 
   sample measure(std::uint64_t n) override {
     peer_->expect_bytes(done_ += n * size_);
-    latency_histogram h;
-    const auto c0 = thread_cost::now();
-    const auto t0 = clock::now();
-    round_trips_uring(ring_, near_, msg_, reply_, h, current().watchdog, count{n});
-    const auto t1 = clock::now();
-    const auto c1 = thread_cost::now();
-    const auto seen = peer_->acknowledged(current().watchdog);
-    if (reply_ != msg_) throw std::runtime_error("the echo changed the message");
-    sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last_.cost, {}, -1};
-    last_ = seen;
-    s.counters = percentiles_us(h);
-    s.counters.emplace(s.counters.begin(), "items_per_second", static_cast<double>(n) / s.seconds);
-    return s;
+    return timed_round_trips(n, *peer_, last_, msg_, reply_, [&](latency_histogram& h) {
+      round_trips_uring(ring_, near_, msg_, reply_, h, current().watchdog, count{n});
+    });
   }
 
   std::string finish() override { return end_stream_peer(near_, *peer_); }

@@ -3,14 +3,18 @@
 // and checksums.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <new>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "endpoints.hpp"
+#include "engine/session.hpp"
+#include "histogram.hpp"
 #include "io.hpp"
 #include "options.hpp"
 #include "peer.hpp"
@@ -80,6 +84,39 @@ inline std::uint64_t byte_sum(std::span<const std::byte> b) {
 using clock = std::chrono::steady_clock;
 inline double seconds_between(clock::time_point a, clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+/// What a stream's receiver acknowledged must be every byte sent in all, `msg` after `msg` (its
+/// checksum too, with --verify); else the repetition fails.
+inline void check_stream_receipt(const peer_report& seen, std::uint64_t sent,
+                                 std::span<const std::byte> msg) {
+  if (seen.bytes != sent)
+    throw std::runtime_error("the receiver counted " + std::to_string(seen.bytes) + " of " +
+                             std::to_string(sent) + " bytes");
+  if (current().verify && seen.checksum != byte_sum(msg) * (sent / msg.size()))
+    throw std::runtime_error("the receiver's checksum differs from the sender's");
+}
+
+/// One request/response repetition: `loop(h)` makes the n round trips, each into h; timed and
+/// costed on this side, then the peer's acknowledgement (its cost since `last`), and the last
+/// answer checked against the request.
+template <class Loop>
+sample timed_round_trips(std::uint64_t n, peer_runner& peer, peer_report& last,
+                         std::span<const std::byte> msg, std::span<const std::byte> reply, Loop&& loop) {
+  latency_histogram h;
+  const auto c0 = thread_cost::now();
+  const auto t0 = clock::now();
+  loop(h);
+  const auto t1 = clock::now();
+  const auto c1 = thread_cost::now();
+  const auto seen = peer.acknowledged(current().watchdog);
+  if (!std::equal(reply.begin(), reply.end(), msg.begin(), msg.end()))
+    throw std::runtime_error("the echo changed the message");
+  sample s{n, seconds_between(t0, t1), c1 - c0, seen.cost - last.cost, {}, -1};
+  last = seen;
+  s.counters = percentiles_us(h);
+  s.counters.emplace(s.counters.begin(), "items_per_second", static_cast<double>(n) / s.seconds);
+  return s;
 }
 
 }  // namespace socklab::bench

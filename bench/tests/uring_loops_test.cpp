@@ -67,6 +67,32 @@ class UringLoops : public ::testing::Test {
   test::connected_pair pair = test::tcp_pair();
 };
 
+// The echo side of the request/response tests: `size`-byte requests through a ring of its own.
+template <class Ring, class Sink>
+void echo_through(const socket& s, std::size_t size, Sink& sink, std::chrono::milliseconds echo_patience) {
+  buffer buf(size);
+  Ring r(8);
+  const std::array<std::span<std::byte>, 1> mine{std::span(buf)};
+  r.register_buffers(mine);
+  echo_stream_uring(r, s, buf, sink, echo_patience);
+}
+
+// The requesting side: `size`-byte requests, the answers read into a registered buffer.
+template <class Ring>
+struct requester {
+  explicit requester(std::size_t size) : msg(pattern(size)), reply(size) {
+    const std::array<std::span<std::byte>, 1> registered{std::span(reply)};
+    r.register_buffers(registered);
+  }
+  std::uint64_t trips(const socket& s, std::uint64_t n, std::chrono::milliseconds wait = patience) {
+    return round_trips_uring(r, s, msg, reply, h, wait, count{n});
+  }
+  Ring r{8};
+  buffer msg;
+  buffer reply;
+  latency_histogram h;
+};
+
 using Rings = ::testing::Types<uring, raw_ring>;
 TYPED_TEST_SUITE(UringLoops, Rings);
 
@@ -131,22 +157,11 @@ TYPED_TEST(UringLoops, ChainsSendEveryMessageOfACount) {
 TYPED_TEST(UringLoops, EveryRoundTripIsAnsweredWithItsRequest) {
   constexpr std::size_t size = 300;
   keeping_sink echoed;
-  test::peer echo([&] {
-    buffer buf(size);
-    TypeParam r(8);
-    const std::array<std::span<std::byte>, 1> mine{std::span(buf)};
-    r.register_buffers(mine);
-    echo_stream_uring(r, this->pair.server, buf, echoed, patience);
-  });
-  TypeParam r(8);
-  const buffer msg = pattern(size);
-  buffer reply(size);
-  const std::array<std::span<std::byte>, 1> registered{std::span(reply)};
-  r.register_buffers(registered);
-  latency_histogram h;
-  EXPECT_EQ(round_trips_uring(r, this->pair.client, msg, reply, h, patience, count{50}), 50U);
-  EXPECT_EQ(h.count(), 50U);
-  EXPECT_TRUE(reply == msg);
+  test::peer echo([&] { echo_through<TypeParam>(this->pair.server, size, echoed, patience); });
+  requester<TypeParam> ask(size);
+  EXPECT_EQ(ask.trips(this->pair.client, 50), 50U);
+  EXPECT_EQ(ask.h.count(), 50U);
+  EXPECT_TRUE(ask.reply == ask.msg);
   this->pair.client.shutdown(shut::wr);
   echo.join();
   EXPECT_EQ(echoed.messages, 50U);
@@ -158,26 +173,15 @@ TYPED_TEST(UringLoops, EveryRoundTripIsAnsweredWithItsRequest) {
 TYPED_TEST(UringLoops, AnEchoIdleBeyondItsPatienceLosesNoCompletion) {
   constexpr std::size_t size = 64;
   idling_sink sink;
-  test::peer echo([&] {
-    buffer buf(size);
-    TypeParam r(8);
-    const std::array<std::span<std::byte>, 1> mine{std::span(buf)};
-    r.register_buffers(mine);
-    echo_stream_uring(r, this->pair.server, buf, sink, 5ms);
-  });
-  TypeParam r(8);
-  const buffer msg = pattern(size);
-  buffer reply(size);
-  const std::array<std::span<std::byte>, 1> registered{std::span(reply)};
-  r.register_buffers(registered);
-  latency_histogram h;
-  EXPECT_EQ(round_trips_uring(r, this->pair.client, msg, reply, h, patience, count{1}), 1U);
+  test::peer echo([&] { echo_through<TypeParam>(this->pair.server, size, sink, 5ms); });
+  requester<TypeParam> ask(size);
+  EXPECT_EQ(ask.trips(this->pair.client, 1), 1U);
   const int before = sink.timeouts.load();
   const auto give_up = std::chrono::steady_clock::now() + test::loopback_timeout;
   while (sink.timeouts.load() < before + 2 && std::chrono::steady_clock::now() < give_up)
     std::this_thread::yield();
   EXPECT_GE(sink.timeouts.load(), before + 2) << "the echo never waited past its patience";
-  EXPECT_EQ(round_trips_uring(r, this->pair.client, msg, reply, h, 2000ms, count{1}), 1U);
+  EXPECT_EQ(ask.trips(this->pair.client, 1, 2000ms), 1U);
   this->pair.client.shutdown(shut::wr);
   echo.join();
   EXPECT_EQ(sink.messages, 2U);

@@ -93,7 +93,10 @@ def test_every_benchmark_has_a_summary_with_its_interval(result):
     for s in summary.values():
         assert s["repetitions"] == 6 and isinstance(s["settled"], bool) and s["error"] is None
         assert s["ci_low"] <= s["median"] <= s["ci_high"], s["name"]  # six values: [min, max]
-        assert s["cpu_ns_per_op"]["median"] > 0
+        assert s["cpu_ns_per_op"]["median"] >= 0
+    # CPU time is accounted at scheduler ticks: a benchmark's short repetitions can mostly read 0
+    # (a CI run's median did, in process mode), but the run as a whole used some.
+    assert sum(s["cpu_ns_per_op"]["median"] for s in summary.values()) > 0
     assert summary["unix_pingpong/socklab/size:1"]["metric"] == "p50_us"
     assert not summary["unix_pingpong/raw/size:1"]["higher_is_better"]
 

@@ -79,8 +79,7 @@ nlohmann::json context_of(const options& o) {
   ctx["fast_paths_unsupported"] = missing;  // their benchmarks are left out
 #if SOCKLAB_BENCH_URING
   const auto& ring = uring_paths();
-  ctx["io_uring_unsupported"] =
-      ring.rings && ring.registered_buffers && ring.multishot_receive ? "" : ring.why_not;
+  ctx["io_uring_unsupported"] = ring.complete() ? "" : ring.why_not;
 #else
   ctx["io_uring_unsupported"] = "socklab-bench was built without liburing";
 #endif

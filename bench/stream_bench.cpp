@@ -91,7 +91,7 @@ class stream_session final : public session {
 template <class Io>
 class reverse_stream {
  public:
-  explicit reverse_stream(std::size_t size) : size_(size), buf_(size) {
+  explicit reverse_stream(std::size_t size) : size_(size), msg_sum_(byte_sum(pattern(size))), buf_(size) {
     auto pair = stream_pair(family::inet, /*nodelay=*/false);
     near_ = std::move(pair.near);
     peer_.emplace(start_peer(std::move(pair.far), [size](peer_context& ctx) {
@@ -105,7 +105,7 @@ class reverse_stream {
   /// Receives the n messages just expected; throws if a byte is missing or, with --verify, wrong.
   void receive(std::uint64_t n) {
     const auto checksum = receive_requested<Io>(near_, n, buf_, current().verify);
-    if (current().verify && checksum != byte_sum(pattern(size_)) * n)
+    if (current().verify && checksum != msg_sum_ * n)
       throw std::runtime_error("the received bytes' checksum differs from the sender's");
   }
   /// The far end's report once it has sent everything: what it sent and what that cost it since
@@ -123,6 +123,7 @@ class reverse_stream {
 
  private:
   std::size_t size_;
+  std::uint64_t msg_sum_;  // the far end's message's checksum
   buffer buf_;
   socket near_;
   std::optional<peer_runner> peer_;
@@ -176,10 +177,9 @@ class bidir_stream_session final : public session {
       reverse.wait();  // bounded: its receives time out with the watchdog
       throw;
     }
+    const auto forward_end = clock::now();
     const auto [reverse_end, reverse_cost] = reverse.get();
-    const auto t1 = std::max(
-        t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(forward.seconds)),
-        reverse_end);
+    const auto t1 = std::max(forward_end, reverse_end);
     sample s{n, seconds_between(t0, t1), forward.near + reverse_cost, forward.far + back_.far_cost(), {}, -1};
     const double bytes = static_cast<double>(n * size_);
     s.counters = {{"bytes_per_second", 2 * bytes / s.seconds},

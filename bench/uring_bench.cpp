@@ -40,9 +40,7 @@ class uring_stream_session final : public session {
     const std::array<std::span<std::byte>, 1> registered{std::span(msg_)};
     ring_.register_buffers(registered);
     peer_.emplace(start_peer(std::move(pair.far), [size](peer_context& ctx) {
-      ring_for<Io> r(128);
-      r.provide_buffers(provided_count(size), size);
-      receive_stream_uring(r, ctx.sock, ctx, current().watchdog);
+      receive_stream_on_own_ring<ring_for<Io>>(ctx.sock, provided_count(size), size, ctx, current().watchdog);
     }));
   }
 
@@ -84,11 +82,7 @@ class uring_pingpong_session final : public session {
     const std::array<std::span<std::byte>, 1> registered{std::span(reply_)};
     ring_.register_buffers(registered);
     peer_.emplace(start_peer(std::move(pair.far), [size](peer_context& ctx) {
-      buffer buf(size);
-      ring_for<Io> r(8);
-      const std::array<std::span<std::byte>, 1> mine{std::span(buf)};
-      r.register_buffers(mine);
-      echo_stream_uring(r, ctx.sock, buf, ctx, current().watchdog);
+      echo_stream_on_own_ring<ring_for<Io>>(ctx.sock, size, ctx, current().watchdog);
     }));
   }
 
@@ -117,7 +111,7 @@ class uring_pingpong_session final : public session {
 std::vector<bench_case> uring_cases(profile p) {
   std::vector<bench_case> out;
   const auto& offered = uring_paths();
-  if (!offered.rings || !offered.registered_buffers || !offered.multishot_receive) return out;
+  if (!offered.complete()) return out;
   const bool quick = p == profile::quick;
   add_twins<uring_stream_session>(
       out, "tcp_stream_uring",

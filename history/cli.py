@@ -58,14 +58,12 @@ def cmd_changes(args):
     with History(args.db, create=False) as h:
         series = h.series(benchmark_like=pattern.search if pattern else None, machine=args.machine, since=args.since)
     found = 0
+    changes_of = {key: find_changes([v for *_, v in points]) for key, points in series.items()}
     for (bench, metric, machine, config), points in sorted(series.items()):
-        values = [v for _, _, _, v in points]
-        changes = find_changes(values)
-        if not changes:
-            continue
+        changes = changes_of[(bench, metric, machine, config)]
         twin_key = (twin_of(bench), metric, machine, config)
-        twin_changes = find_changes([v for *_, v in series[twin_key]]) if twin_key in series and len(
-            series[twin_key]) == len(points) else None
+        # the twin's runs must be the same runs for its changes to be compared index by index
+        twin_changes = changes_of[twin_key] if twin_key in series and len(series[twin_key]) == len(points) else None
         for c in changes:
             found += 1
             date, commit, _, _ = points[c.index]

@@ -3,6 +3,7 @@ that makes runs comparable (commit, date, machine, kernel, placement, profile), 
 A run is added in one transaction and named by a digest of its own context, so adding it again
 changes nothing and a failure leaves nothing half-written. The file carries its schema version;
 an older one is migrated in place (in one transaction) when opened, a newer or foreign one refused."""
+import contextlib
 import hashlib
 import json
 import pathlib
@@ -67,6 +68,9 @@ class History:
             self.conn = sqlite3.connect(self.db, timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._ready()
+        except HistoryError:
+            self._close_quietly()
+            raise
         except sqlite3.DatabaseError as e:
             self._close_quietly()
             if "locked" in str(e) or "busy" in str(e):
@@ -96,8 +100,7 @@ class History:
         """Creates an empty file's tables, or migrates an older schema; refuses what is not ours."""
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables:
-            self._transaction(_CREATE_V1 + [s for v in sorted(_MIGRATIONS) for s in _MIGRATIONS[v]]
-                              + [f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'"])
+            self._run_all(_CREATE_V1 + [s for v in sorted(_MIGRATIONS) for s in _MIGRATIONS[v]])
             return
         if "meta" not in tables:
             _fail(self.db, "not a socklab history (a database without socklab's tables)")
@@ -109,17 +112,24 @@ class History:
             _fail(self.db, f"history schema {version} is newer than this socklab reads (1 to {SCHEMA_VERSION})")
         steps = [s for v in range(version + 1, SCHEMA_VERSION + 1) for s in _MIGRATIONS[v]]
         if steps:
-            self._transaction(steps + [f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'"])
+            self._run_all(steps)
 
-    def _transaction(self, statements, rows=()):
-        """Runs `statements` (and executemany of each (sql, rows) in `rows`) as one transaction."""
-        cur = self.conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            for s in statements:
+    def _run_all(self, statements):
+        """Creates or migrates the tables in one transaction, which ends at this schema version."""
+        with self._writing() as cur:
+            for s in statements + [f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'"]:
                 cur.execute(s)
-            for sql, data in rows:
-                cur.executemany(sql, data)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """One transaction: committed when the block ends, rolled back (nothing kept) if it raises."""
+        cur = self.conn.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            self._locked()
+        try:
+            yield cur
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -153,27 +163,17 @@ class History:
                                      int(metric == b.headline)) for i, v in enumerate(values)]
             else:
                 outcomes += [(run_id, row["id"], r.implementation, row["status"]) for row in r.behaviours]
-        cur = self.conn.cursor()
         try:
-            cur.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            self._locked()
-        try:
-            if cur.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
-                cur.execute("ROLLBACK")
-                return run_id, False
-            cur.execute("""INSERT INTO runs (run_id, commit_id, date, machine, kernel, placement, profile, source,
-                           added, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", record)
-            cur.executemany("""INSERT INTO samples (run_id, benchmark, family, impl, size, params, metric, repetition,
-                               value, headline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", samples)
-            cur.executemany("INSERT OR IGNORE INTO outcomes VALUES (?, ?, ?, ?)", outcomes)
-            cur.execute("COMMIT")
+            with self._writing() as cur:
+                if cur.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
+                    return run_id, False
+                cur.execute("""INSERT INTO runs (run_id, commit_id, date, machine, kernel, placement, profile, source,
+                               added, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", record)
+                cur.executemany("""INSERT INTO samples (run_id, benchmark, family, impl, size, params, metric,
+                                   repetition, value, headline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", samples)
+                cur.executemany("INSERT OR IGNORE INTO outcomes VALUES (?, ?, ?, ?)", outcomes)
         except sqlite3.DatabaseError as e:
-            cur.execute("ROLLBACK")
             _fail(self.db, f"run {run_id} not added, nothing written ({e})")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
         return run_id, True
 
     def runs(self):

@@ -134,32 +134,6 @@ socket admit_stream(socket& listener, const address& peer, tally& c) {
   }
 }
 
-void send_for_the_duration(socket& data, std::span<std::byte> buf, const test_request& t, tally& received,
-                           std::uint64_t cap_bps);
-
-tally run_stream(socket& control, const address& peer, const address& local, const test_request& t,
-                 std::uint64_t cap_bps) {
-  socket listener(family_of(local), type::stream);
-  apply_buffers(listener, t);
-  listener.bind(with_port(local, 0));
-  listener.listen(4);
-  send_json(control, message("ready", {{"port", port_of(listener.getsockname())}}));
-  tally c(t, cap_bps);
-  auto data = admit_stream(listener, peer, c);
-  listener.close();
-  data.settimeout(data_wait);
-  if (t.family == "tcp_pingpong") data.setsockopt(option::tcp_nodelay, 1);
-  buffer buf(t.size);
-  if (t.family == "tcp_pingpong") {
-    echo_stream<via_socklab>(data, buf, c);
-  } else if (!server_sends(t.family)) {
-    receive_stream<via_socklab>(data, buf, c);
-  } else {
-    send_for_the_duration(data, buf, t, c, cap_bps);
-  }
-  return c;
-}
-
 // tcp_stream_reverse and _bidir: sends for the test's duration (paced to the cap, as reads are),
 // then ends its direction; in bidir a second thread receives meanwhile. Both end at the client's
 // end of file, so the client has had everything the server counted.
@@ -189,6 +163,29 @@ void send_for_the_duration(socket& data, std::span<std::byte> buf, const test_re
     receive_stream<via_socklab>(data, buf, received);  // nothing comes but the end of the stream
   }
   received.add_sent(sent);
+}
+
+tally run_stream(socket& control, const address& peer, const address& local, const test_request& t,
+                 std::uint64_t cap_bps) {
+  socket listener(family_of(local), type::stream);
+  apply_buffers(listener, t);
+  listener.bind(with_port(local, 0));
+  listener.listen(4);
+  send_json(control, message("ready", {{"port", port_of(listener.getsockname())}}));
+  tally c(t, cap_bps);
+  auto data = admit_stream(listener, peer, c);
+  listener.close();
+  data.settimeout(data_wait);
+  if (t.family == "tcp_pingpong") data.setsockopt(option::tcp_nodelay, 1);
+  buffer buf(t.size);
+  if (t.family == "tcp_pingpong") {
+    echo_stream<via_socklab>(data, buf, c);
+  } else if (!server_sends(t.family)) {
+    receive_stream<via_socklab>(data, buf, c);
+  } else {
+    send_for_the_duration(data, buf, t, c, cap_bps);
+  }
+  return c;
 }
 
 socket bound_dgram(const address& local, int port) {

@@ -99,6 +99,15 @@ void receive_stream_uring(Ring& r, const socket& s, Sink& sink, std::chrono::mil
   }
 }
 
+/// tcp_stream_uring's receiving end on a ring of its own: `buffers` provided buffers of `size` bytes.
+template <class Ring, class Sink>
+void receive_stream_on_own_ring(const socket& s, std::uint16_t buffers, std::size_t size, Sink& sink,
+                                std::chrono::milliseconds patience) {
+  Ring r(128);
+  r.provide_buffers(buffers, size);
+  receive_stream_uring(r, s, sink, patience);
+}
+
 enum : std::uint64_t { request_tag = 1, reply_tag = 2 };
 
 /// Request/response over a stream: `msg` out (a copying send) and the answer read into `reply`,
@@ -169,6 +178,17 @@ void echo_stream_uring(Ring& r, const socket& s, std::span<std::byte> buf, Sink&
       replying = true;
     }
   }
+}
+
+/// tcp_pingpong_uring's echo on a ring of its own: `size`-byte requests into a registered buffer.
+template <class Ring, class Sink>
+void echo_stream_on_own_ring(const socket& s, std::size_t size, Sink& sink,
+                             std::chrono::milliseconds patience) {
+  buffer buf(size);
+  Ring r(8);
+  const std::array<std::span<std::byte>, 1> registered{std::span(buf)};
+  r.register_buffers(registered);
+  echo_stream_uring(r, s, buf, sink, patience);
 }
 
 }  // namespace socklab::bench

@@ -61,21 +61,10 @@ class UringLoops : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto offered = probe_uring();
-    if (!offered.rings || !offered.registered_buffers || !offered.multishot_receive)
-      GTEST_SKIP() << "io_uring is not fully available here: " << offered.why_not;
+    if (!offered.complete()) GTEST_SKIP() << "io_uring is not fully available here: " << offered.why_not;
   }
   test::connected_pair pair = test::tcp_pair();
 };
-
-// The echo side of the request/response tests: `size`-byte requests through a ring of its own.
-template <class Ring, class Sink>
-void echo_through(const socket& s, std::size_t size, Sink& sink, std::chrono::milliseconds echo_patience) {
-  buffer buf(size);
-  Ring r(8);
-  const std::array<std::span<std::byte>, 1> mine{std::span(buf)};
-  r.register_buffers(mine);
-  echo_stream_uring(r, s, buf, sink, echo_patience);
-}
 
 // The requesting side: `size`-byte requests, the answers read into a registered buffer.
 template <class Ring>
@@ -101,10 +90,8 @@ TYPED_TEST_SUITE(UringLoops, Rings);
 template <class Ring>
 std::vector<std::byte> stream_through(test::connected_pair& pair, std::size_t count, std::size_t size,
                                       std::uint16_t buffers, std::size_t buffer_size, keeping_sink& sink) {
-  std::optional<Ring> receiver_ring;
-  receiver_ring.emplace(64);
-  receiver_ring->provide_buffers(buffers, buffer_size);
-  test::peer receiver([&] { receive_stream_uring(*receiver_ring, pair.server, sink, patience); });
+  test::peer receiver(
+      [&] { receive_stream_on_own_ring<Ring>(pair.server, buffers, buffer_size, sink, patience); });
   std::vector<std::byte> sent;
   Ring r(64);
   buffer msg(size);
@@ -139,10 +126,8 @@ TYPED_TEST(UringLoops, AReceiveThatRunsOutOfBuffersIsArmedAgain) {
 
 TYPED_TEST(UringLoops, ChainsSendEveryMessageOfACount) {
   keeping_sink sink;
-  std::optional<TypeParam> receiver_ring;
-  receiver_ring.emplace(64);
-  receiver_ring->provide_buffers(16, 65536);
-  test::peer receiver([&] { receive_stream_uring(*receiver_ring, this->pair.server, sink, patience); });
+  test::peer receiver(
+      [&] { receive_stream_on_own_ring<TypeParam>(this->pair.server, 16, 65536, sink, patience); });
   TypeParam r(64);
   buffer msg = pattern(1000);
   const std::array<std::span<std::byte>, 1> registered{std::span(msg)};
@@ -157,7 +142,7 @@ TYPED_TEST(UringLoops, ChainsSendEveryMessageOfACount) {
 TYPED_TEST(UringLoops, EveryRoundTripIsAnsweredWithItsRequest) {
   constexpr std::size_t size = 300;
   keeping_sink echoed;
-  test::peer echo([&] { echo_through<TypeParam>(this->pair.server, size, echoed, patience); });
+  test::peer echo([&] { echo_stream_on_own_ring<TypeParam>(this->pair.server, size, echoed, patience); });
   requester<TypeParam> ask(size);
   EXPECT_EQ(ask.trips(this->pair.client, 50), 50U);
   EXPECT_EQ(ask.h.count(), 50U);
@@ -173,7 +158,7 @@ TYPED_TEST(UringLoops, EveryRoundTripIsAnsweredWithItsRequest) {
 TYPED_TEST(UringLoops, AnEchoIdleBeyondItsPatienceLosesNoCompletion) {
   constexpr std::size_t size = 64;
   idling_sink sink;
-  test::peer echo([&] { echo_through<TypeParam>(this->pair.server, size, sink, 5ms); });
+  test::peer echo([&] { echo_stream_on_own_ring<TypeParam>(this->pair.server, size, sink, 5ms); });
   requester<TypeParam> ask(size);
   EXPECT_EQ(ask.trips(this->pair.client, 1), 1U);
   const int before = sink.timeouts.load();

@@ -30,8 +30,7 @@ class Uring : public ::testing::Test {
  protected:
   void SetUp() override {
     support = probe_uring();
-    if (!support.rings || !support.registered_buffers || !support.multishot_receive)
-      GTEST_SKIP() << "io_uring is not fully available here: " << support.why_not;
+    if (!support.complete()) GTEST_SKIP() << "io_uring is not fully available here: " << support.why_not;
   }
 
   // Waits for completions until `n` have come (each wait bounded), keyed by tag in arrival order.

@@ -34,6 +34,8 @@ struct uring_support {
   bool registered_buffers = false;  // READ_FIXED, and SEND_ZC from them (Linux 6.0)
   bool multishot_receive = false;   // RECV with IORING_RECV_MULTISHOT and a buffer ring (Linux 6.0)
   std::string why_not;              // the first thing that failed, for a run's record
+  /// All of the above: what socklab's io_uring benchmarks use.
+  bool complete() const noexcept { return rings && registered_buffers && multishot_receive; }
 };
 uring_support probe_uring();
 

@@ -9,7 +9,11 @@ medians (its headline metric; one series per machine and configuration) for chan
 names the first commit after each, its size with a 95 % interval, and whether the raw POSIX twin
 moved with it (then the machine changed, not socklab's code).
 
-Exit status: 0 done; 2 bad input or usage (one line)."""
+DB is a SQLite file (default socklab-out/history.sqlite) or a PostgreSQL database that several CI
+runners share, as postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (libpq's URI; a Unix socket's
+folder as ?host=/path). Writers take turns, one transaction per run.
+
+Exit status: 0 done; 2 bad input, an unusable or unreachable history, or usage (one line)."""
 import argparse
 import pathlib
 import re
@@ -85,7 +89,7 @@ def parser():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="record runs")
-    add.add_argument("--db", default=DEFAULT_DB, help=f"the history file (default {DEFAULT_DB})")
+    add.add_argument("--db", default=DEFAULT_DB, help=f"the history: a SQLite file (default {DEFAULT_DB}) or postgresql://...")
     add.add_argument("--machine", help="the machine's name (default: the run's host name)")
     add.add_argument("runs", nargs="+", metavar="RUN", help="a run's folder, or one result file")
     add.set_defaults(run=cmd_add)

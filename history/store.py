@@ -1,18 +1,20 @@
 """The results history: every run's benchmark repetitions and conformance outcomes with the context
-that makes runs comparable (commit, date, machine, kernel, placement, profile), in one SQLite file.
-A run is added in one transaction and named by a digest of its own context, so adding it again
-changes nothing and a failure leaves nothing half-written. The file carries its schema version;
-an older one is migrated in place (in one transaction) when opened, a newer or foreign one refused."""
+that makes runs comparable (commit, date, machine, kernel, placement, profile), in a SQLite file or
+a PostgreSQL database that several machines write to (history.backends). A run is added in one
+transaction, holding the writers' lock, and named by a digest of its own context, so adding it
+again (or two writers adding it at once) changes nothing and a failure leaves nothing
+half-written. The database carries its schema version; an older one is migrated in place (in one
+transaction) when opened, a newer or foreign one refused."""
 import contextlib
 import hashlib
 import json
 import pathlib
-import sqlite3
 import statistics
 from datetime import datetime, timezone
 
 from common.errors import InputError
 from common.results import BenchRun, load
+from history import backends
 
 SCHEMA_VERSION = 2
 
@@ -47,7 +49,7 @@ CONFIG_KEYS = ("placement", "profile", "tcp_congestion", "peer_mode", "path", "b
 
 
 class HistoryError(InputError):
-    """A history that cannot be used (corrupt, foreign, locked, from a newer socklab); one line."""
+    """A history that cannot be used (corrupt, foreign, locked, unreachable, from a newer socklab); one line."""
 
 
 def _fail(db, what):
@@ -55,29 +57,36 @@ def _fail(db, what):
 
 
 class History:
-    """An open history. Use as a context manager; every change is one transaction."""
+    """An open history: a SQLite file, or a PostgreSQL server's database given as postgresql://...
+    Use as a context manager; every change is one transaction."""
 
     def __init__(self, db, create=True, timeout=5.0):
-        self.db = str(db)
+        self.db = backends.shown(db)
         self.timeout = timeout
-        path = pathlib.Path(self.db)
-        if not path.exists() and not create:
-            _fail(self.db, "no such history")
+        if not backends.is_server(db):
+            path = pathlib.Path(db)
+            if not path.exists() and not create:
+                _fail(self.db, "no such history")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                _fail(self.db, f"cannot create its folder ({e.strerror})")
+        self.backend = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.db, timeout=timeout, isolation_level=None)
-            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.backend = backends.open_backend(db, timeout)
             self._ready()
         except HistoryError:
-            self._close_quietly()
+            self.close()
             raise
-        except sqlite3.DatabaseError as e:
-            self._close_quietly()
-            if "locked" in str(e) or "busy" in str(e):
+        except backends.Unreachable as e:
+            _fail(self.db, str(e))
+        except Exception as e:
+            if self.backend is None or not isinstance(e, self.backend.errors):
+                raise
+            self.close()
+            if self.backend.locked(e):
                 self._locked()
-            _fail(self.db, f"not a socklab history ({e})")
-        except OSError as e:
-            _fail(self.db, f"cannot open it ({e.strerror})")
+            _fail(self.db, f"not a socklab history ({backends.first_line(e)})")
 
     def _locked(self):
         _fail(self.db, f"the history is locked by another writer (waited {self.timeout:g} s)")
@@ -89,44 +98,53 @@ class History:
         self.close()
 
     def close(self):
-        self.conn.close()
+        if self.backend is not None:
+            self.backend.conn.close()
 
-    def _close_quietly(self):
-        conn = getattr(self, "conn", None)
-        if conn is not None:
-            conn.close()
+    def query(self, sql, args=()):
+        """The rows of one read (placeholders written ?)."""
+        cur = self.backend.conn.cursor()
+        cur.execute(self.backend.sql(sql), args)
+        return cur.fetchall()
 
-    def _ready(self):
-        """Creates an empty file's tables, or migrates an older schema; refuses what is not ours."""
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    def _schema_version(self, cur):
+        """The history's schema version, None for an empty database; refuses what is not ours."""
+        tables = self.backend.tables(cur)
         if not tables:
-            self._run_all(_CREATE_V1 + [s for v in sorted(_MIGRATIONS) for s in _MIGRATIONS[v]])
-            return
+            return None
         if "meta" not in tables:
             _fail(self.db, "not a socklab history (a database without socklab's tables)")
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row and str(row[0]).isdigit() else None
-        if version is None:
+        cur.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        row = cur.fetchone()
+        if not (row and str(row[0]).isdigit()):
             _fail(self.db, "not a socklab history (no schema version)")
+        version = int(row[0])
         if version > SCHEMA_VERSION:
             _fail(self.db, f"history schema {version} is newer than this socklab reads (1 to {SCHEMA_VERSION})")
-        steps = [s for v in range(version + 1, SCHEMA_VERSION + 1) for s in _MIGRATIONS[v]]
-        if steps:
-            self._run_all(steps)
+        return version
 
-    def _run_all(self, statements):
-        """Creates or migrates the tables in one transaction, which ends at this schema version."""
+    def _ready(self):
+        """Creates an empty database's tables, or migrates an older schema, in one transaction
+        that ends at this schema version."""
+        if self._schema_version(self.backend.conn.cursor()) == SCHEMA_VERSION:
+            return
         with self._writing() as cur:
-            for s in statements + [f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'"]:
-                cur.execute(s)
+            version = self._schema_version(cur)  # again, holding the lock: another writer may have done it
+            if version == SCHEMA_VERSION:
+                return
+            steps = list(_CREATE_V1) if version is None else []
+            steps += [s for v in range((version or 1) + 1, SCHEMA_VERSION + 1) for s in _MIGRATIONS[v]]
+            for s in steps + [f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'"]:
+                cur.execute(self.backend.sql(s))
 
     @contextlib.contextmanager
     def _writing(self):
-        """One transaction: committed when the block ends, rolled back (nothing kept) if it raises."""
-        cur = self.conn.cursor()
+        """One transaction, holding the writers' lock: committed when the block ends, rolled back
+        (nothing kept) if it raises."""
+        cur = self.backend.conn.cursor()
         try:
-            cur.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
+            self.backend.begin(cur)
+        except backends.Locked:
             self._locked()
         try:
             yield cur
@@ -137,7 +155,7 @@ class History:
 
     @property
     def version(self):
-        return int(self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        return int(self.query("SELECT value FROM meta WHERE key = 'schema_version'")[0][0])
 
     def add(self, files, machine=None, commit=None):
         """Records one run made of `files` (its bench.json and/or conformance.json). Returns
@@ -163,23 +181,30 @@ class History:
                                      int(metric == b.headline)) for i, v in enumerate(values)]
             else:
                 outcomes += [(run_id, row["id"], r.implementation, row["status"]) for row in r.behaviours]
+        sql = self.backend.sql
         try:
             with self._writing() as cur:
-                if cur.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
+                cur.execute(sql("SELECT 1 FROM runs WHERE run_id = ?"), (run_id,))
+                if cur.fetchone():
                     return run_id, False
-                cur.execute("""INSERT INTO runs (run_id, commit_id, date, machine, kernel, placement, profile, source,
-                               added, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", record)
-                cur.executemany("""INSERT INTO samples (run_id, benchmark, family, impl, size, params, metric,
-                                   repetition, value, headline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", samples)
-                cur.executemany("INSERT OR IGNORE INTO outcomes VALUES (?, ?, ?, ?)", outcomes)
-        except sqlite3.DatabaseError as e:
-            _fail(self.db, f"run {run_id} not added, nothing written ({e})")
+                cur.execute(sql("""INSERT INTO runs (run_id, commit_id, date, machine, kernel, placement, profile,
+                                   source, added, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""), record)
+                self.backend.insert_many(cur, sql("""INSERT INTO samples (run_id, benchmark, family, impl, size, params,
+                                         metric, repetition, value, headline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""),
+                                         samples)
+                # a behaviour reported twice by one implementation is kept once
+                self.backend.insert_many(cur, sql("INSERT INTO outcomes VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+                                         outcomes)
+        except self.backend.errors as e:
+            if self.backend.locked(e):
+                self._locked()
+            _fail(self.db, f"run {run_id} not added, nothing written ({backends.first_line(e)})")
         return run_id, True
 
     def runs(self):
         cols = ("run_id", "commit_id", "date", "machine", "kernel", "placement", "profile", "config")
         return [dict(zip(cols, r)) for r in
-                self.conn.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY date, run_id")]
+                self.query(f"SELECT {', '.join(cols)} FROM runs ORDER BY date, run_id")]
 
     def series(self, benchmark_like=None, machine=None, since=None):
         """{(benchmark, metric, machine, config): [(date, commit, run_id, median)]} in run order: each
@@ -194,7 +219,7 @@ class History:
             sql += " AND r.date >= ?"
             args.append(since)
         values = {}
-        for bench, metric, mach, config, date, commit, run_id, v in self.conn.execute(sql, args):
+        for bench, metric, mach, config, date, commit, run_id, v in self.query(sql, args):
             if benchmark_like and not benchmark_like(bench):
                 continue
             values.setdefault((bench, metric, mach, config), {}).setdefault((date, run_id, commit), []).append(v)

@@ -34,12 +34,12 @@ def conformance_file(folder):
 
 
 def count(h, table):
-    return h.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return h.query(f"SELECT COUNT(*) FROM {table}")[0][0]
 
 
-def test_a_run_is_kept_with_every_repetition_its_context_and_its_outcomes(tmp_path):
+def test_a_run_is_kept_with_every_repetition_its_context_and_its_outcomes(tmp_path, db):
     files = [bench_file(tmp_path / "r", 1), conformance_file(tmp_path / "r")]
-    with History(tmp_path / "h.sqlite") as h:
+    with History(db) as h:
         run_id, added = h.add(files)
         assert added and h.version == SCHEMA_VERSION
         [run] = h.runs()
@@ -54,9 +54,9 @@ def test_a_run_is_kept_with_every_repetition_its_context_and_its_outcomes(tmp_pa
         assert series[("tcp_stream/socklab/size:64", "bytes_per_second", "vm", run["config"])][0][3] == 101.0
 
 
-def test_adding_a_run_twice_changes_nothing(tmp_path):
+def test_adding_a_run_twice_changes_nothing(tmp_path, db):
     files = [bench_file(tmp_path / "r", 1)]
-    with History(tmp_path / "h.sqlite") as h:
+    with History(db) as h:
         first = h.add(files)
         before = [count(h, t) for t in ("runs", "samples")]
         assert h.add(files) == (first[0], False)
@@ -66,7 +66,7 @@ def test_adding_a_run_twice_changes_nothing(tmp_path):
 def test_a_run_that_fails_to_be_written_leaves_nothing(tmp_path):
     db = tmp_path / "h.sqlite"
     with History(db) as h:
-        h.conn.execute("CREATE TRIGGER planted BEFORE INSERT ON outcomes BEGIN SELECT RAISE(ABORT, 'planted'); END")
+        h.query("CREATE TRIGGER planted BEFORE INSERT ON outcomes BEGIN SELECT RAISE(ABORT, 'planted'); END")
         with pytest.raises(HistoryError, match="not added, nothing written .*planted"):
             h.add([bench_file(tmp_path / "r", 1), conformance_file(tmp_path / "r")])
         assert (count(h, "runs"), count(h, "samples")) == (0, 0)

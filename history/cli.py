@@ -1,12 +1,14 @@
 """socklab history: keep every run, and find where each benchmark's level changed.
 
   socklab history add [--db FILE] [--machine NAME] RUN...     RUN: a run's folder or one result file
+  socklab history show [--db FILE] [--benchmark REGEX] [--machine NAME] [--since DATE] [--last N] [--plot FILE]
   socklab history changes [--db FILE] [--benchmark REGEX] [--machine NAME] [--since DATE]
 
 `add` records each run (a folder's bench.json and conformance.json, or a single file) with its
-context; adding a run twice changes nothing. `changes` searches each benchmark's series of run
-medians (its headline metric; one series per machine and configuration) for change points, and
-names the first commit after each, its size with a 95 % interval, and whether the raw POSIX twin
+context; adding a run twice changes nothing. `show` prints each benchmark's run medians (its
+headline metric) with their 95 % intervals over the repetitions, one series per machine and
+configuration, and with --plot draws them over time, one line per machine. `changes` searches
+each of those series of medians for change points, and names the first commit after each, its size with a 95 % interval, and whether the raw POSIX twin
 moved with it (then the machine changed, not socklab's code).
 
 DB is a SQLite file (default socklab-out/history.sqlite) or a PostgreSQL database that several CI
@@ -20,9 +22,9 @@ import re
 import sys
 
 from common.errors import InputError
-from common.results import split_name
-from history.changes import find_changes, moved_together
+from history import trends
 from history.store import History
+from reports import trend_plots
 
 DEFAULT_DB = "socklab-out/history.sqlite"
 RUN_FILES = ("bench.json", "conformance.json")
@@ -41,11 +43,9 @@ def run_files(arg):
     return [path]
 
 
-def twin_of(benchmark):
-    family, impl, size, params = split_name(benchmark)
-    if impl != "socklab":
-        return None
-    return benchmark.replace(f"{family}/socklab", f"{family}/raw", 1)
+def _select(args):
+    pattern = re.compile(args.benchmark) if args.benchmark else None
+    return {"benchmark_like": pattern.search if pattern else None, "machine": args.machine, "since": args.since}
 
 
 def cmd_add(args):
@@ -57,31 +57,68 @@ def cmd_add(args):
     return 0
 
 
-def cmd_changes(args):
-    pattern = re.compile(args.benchmark) if args.benchmark else None
+def _interval_text(p):
+    return f"[{p.low:.6g}, {p.high:.6g}]" if p.low is not None else "(too few repetitions for an interval)"
+
+
+def cmd_show(args):
+    if args.plot and pathlib.Path(args.plot).suffix.lower() not in (".png", ".svg"):
+        raise InputError(f"{args.plot}: --plot writes a .png or .svg file")
     with History(args.db, create=False) as h:
-        series = h.series(benchmark_like=pattern.search if pattern else None, machine=args.machine, since=args.since)
-    found = 0
-    changes_of = {key: find_changes([v for *_, v in points]) for key, points in series.items()}
-    for (bench, metric, machine, config), points in sorted(series.items()):
-        changes = changes_of[(bench, metric, machine, config)]
-        twin_key = (twin_of(bench), metric, machine, config)
-        # the twin's runs must be the same runs for its changes to be compared index by index
-        twin_changes = changes_of[twin_key] if twin_key in series and len(series[twin_key]) == len(points) else None
-        for c in changes:
-            found += 1
-            date, commit, _, _ = points[c.index]
-            interval = "" if c.low is None else f" [{100 * (c.low - 1):+.1f} %, {100 * (c.high - 1):+.1f} %]"
-            if twin_changes is None:
-                cause = "no raw twin to tell the machine from the code"
-            elif moved_together(c, twin_changes):
-                cause = "the raw twin moved too: the machine changed"
-            else:
-                cause = "the raw twin did not move: socklab's code changed"
-            print(f"{bench} {metric} on {machine}: {100 * (c.ratio - 1):+.1f} %{interval} from commit {commit} ({date}, "
-                  f"run {c.index + 1} of {len(points)}, p = {c.p_value:.3f}); {cause}")
-    print(f"socklab history: {found} change(s) in {len(series)} series", file=sys.stderr)
+        found = trends.read(h, **_select(args))
+    figure = None
+    if args.plot:
+        try:
+            figure = trend_plots.figure(found, "socklab history: run medians with 95 % intervals")
+        except trend_plots.TooManyPanels as e:
+            raise InputError(f"--plot: {e}; choose fewer with --benchmark") from None
+    for t in found:
+        shown = t.points[-args.last:] if args.last else t.points
+        print(f"{t.benchmark} {t.metric} on {t.label(with_config=True)}: {len(t.points)} runs"
+              + (f", the last {len(shown)}" if len(shown) < len(t.points) else ""))
+        starts = {t.points[c.index].run_id: (c, cause) for c, cause in zip(t.changes, t.causes)}
+        for p in shown:
+            mark = f"  <- {100 * (starts[p.run_id][0].ratio - 1):+.1f} % starts here" if p.run_id in starts else ""
+            print(f"  {p.date}  {p.commit[:12]:12}  {p.median:.6g} {_interval_text(p)} "
+                  f"({len(p.repetitions)} repetitions){mark}")
+    if figure is not None:
+        write_figure(figure, args.plot)
+        print(f"socklab history: plot in {args.plot}", file=sys.stderr)
+    print(f"socklab history: {len(found)} series", file=sys.stderr)
     return 0
+
+
+def write_figure(figure, path):
+    """Saves the figure whole or not at all: a good plot is never left half-written."""
+    path = pathlib.Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        figure.savefig(partial, dpi=110, format=path.suffix[1:].lower())
+        partial.replace(path)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write the plot ({e.strerror})") from None
+    finally:
+        trend_plots.plt.close(figure)
+
+
+def cmd_changes(args):
+    with History(args.db, create=False) as h:
+        found = trends.read(h, **_select(args))
+    count = 0
+    for t in found:
+        for change, cause in zip(t.changes, t.causes):
+            count += 1
+            print(trends.change_text(t, change, cause))
+    print(f"socklab history: {count} change(s) in {len(found)} series", file=sys.stderr)
+    return 0
+
+
+def _selection(p):
+    p.add_argument("--db", default=DEFAULT_DB, help=f"the history: a SQLite file (default {DEFAULT_DB}) or postgresql://...")
+    p.add_argument("--benchmark", metavar="REGEX", help="only benchmarks whose name matches")
+    p.add_argument("--machine", help="only this machine's runs")
+    p.add_argument("--since", metavar="DATE", help="only runs from this date on (ISO 8601, e.g. 2026-12-01)")
 
 
 def parser():
@@ -93,17 +130,22 @@ def parser():
     add.add_argument("--machine", help="the machine's name (default: the run's host name)")
     add.add_argument("runs", nargs="+", metavar="RUN", help="a run's folder, or one result file")
     add.set_defaults(run=cmd_add)
+    show = sub.add_parser("show", help="print (and plot) each benchmark's run medians with their intervals")
+    _selection(show)
+    show.add_argument("--last", type=int, default=10, metavar="N", help="print each series' last N runs (0: all)")
+    show.add_argument("--plot", metavar="FILE", help="also draw the series (all runs) into FILE (.png or .svg)")
+    show.set_defaults(run=cmd_show)
     ch = sub.add_parser("changes", help="find change points in every benchmark's series")
-    ch.add_argument("--db", default=DEFAULT_DB)
-    ch.add_argument("--benchmark", metavar="REGEX", help="only benchmarks whose name matches")
-    ch.add_argument("--machine", help="only this machine's runs")
-    ch.add_argument("--since", metavar="DATE", help="only runs from this date on (ISO 8601, e.g. 2026-12-01)")
+    _selection(ch)
     ch.set_defaults(run=cmd_changes)
     return p
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if getattr(args, "last", 0) < 0:
+        print("socklab history: --last: needs a count of 0 or more", file=sys.stderr)
+        return 2
     if getattr(args, "benchmark", None):
         try:
             re.compile(args.benchmark)

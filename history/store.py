@@ -9,7 +9,6 @@ import contextlib
 import hashlib
 import json
 import pathlib
-import statistics
 from datetime import datetime, timezone
 
 from common.errors import InputError
@@ -164,7 +163,10 @@ class History:
         context = next((r.context for r in runs if isinstance(r, BenchRun)), None) or runs[0].context
         if not context:
             raise InputError(f"{files[0]}: the run has no context (commit, date, machine) to be kept by")
-        run_id = hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()[:20]
+        # A name given instead of the run's own is part of what the run is: the same files kept
+        # for another machine are another run.
+        identity = dict(context, **{f"kept_as_{k}": v for k, v in (("machine", machine), ("commit", commit)) if v})
+        run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
         record = (run_id, str(commit or context.get("socklab_commit", "unknown")),
                   str(context.get("date", "")), str(machine or context.get("host_name", "unknown")),
                   str(context.get("kernel", "")), str(context.get("placement", "")),
@@ -207,8 +209,8 @@ class History:
                 self.query(f"SELECT {', '.join(cols)} FROM runs ORDER BY date, run_id")]
 
     def series(self, benchmark_like=None, machine=None, since=None):
-        """{(benchmark, metric, machine, config): [(date, commit, run_id, median)]} in run order: each
-        run's median of the benchmark's headline metric."""
+        """{(benchmark, metric, machine, config): [(date, commit, run_id, [repetitions])]} in run
+        order: each run's repetitions of the benchmark's headline metric."""
         sql = """SELECT s.benchmark, s.metric, r.machine, r.config, r.date, r.commit_id, r.run_id, s.value
                  FROM samples s JOIN runs r ON r.run_id = s.run_id WHERE s.headline = 1"""
         args = []
@@ -218,10 +220,11 @@ class History:
         if since:
             sql += " AND r.date >= ?"
             args.append(since)
+        sql += " ORDER BY s.repetition"
         values = {}
         for bench, metric, mach, config, date, commit, run_id, v in self.query(sql, args):
             if benchmark_like and not benchmark_like(bench):
                 continue
             values.setdefault((bench, metric, mach, config), {}).setdefault((date, run_id, commit), []).append(v)
-        return {key: [(date, commit, run_id, statistics.median(vs)) for (date, run_id, commit), vs in sorted(by_run.items())]
+        return {key: [(date, commit, run_id, vs) for (date, run_id, commit), vs in sorted(by_run.items())]
                 for key, by_run in values.items()}

@@ -5,6 +5,7 @@ import math
 import os
 
 from common.units import format_observed, format_value as fmt
+from reports import trends_page
 from reports.plots import (FAST_PATH_FAMILIES, FLOW_TABLE_FAMILIES, IMPL_ORDER, OPEN_LOOP_FAMILIES, TCP_FAST_PATHS, change_spread, median_spread,
                            percent_change, verdict_by_name)
 
@@ -54,7 +55,8 @@ FILE_KINDS = {"bench.json": "benchmark results (schemas/bench.schema.json)",
               "conformance-python.json": "the catalog run through CPython's socket module",
               "conformance-diff.md": "socklab vs CPython, behaviour by behaviour",
               "conformance-diff.json": "socklab vs CPython, as JSON",
-              "summary.md": "this report as Markdown", "figures.json": "what each figure draws, as data"}
+              "summary.md": "this report as Markdown", "figures.json": "what each figure draws, as data",
+              "trends.html": "every series of the results history over time, and the changes found"}
 
 
 def describe_file(name):
@@ -434,7 +436,7 @@ def _md_table(header, rows):
     return "\n".join(lines)
 
 
-def _html_table(header, rows):
+def html_table(header, rows):
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td{_status_class(x)}>{html.escape(str(x))}</td>" for x in row) + "</tr>"
                    for row in rows)
@@ -495,6 +497,10 @@ def sections(report):
             blocks.append(("table", header, rows))
         out.append(("Conformance", blocks))
     out.append(("Plots", [("figure", name, title) for name, title in report.figures]))
+    if report.trends:
+        header, rows = trends_page.changes_table(report.trends)
+        text = trends_page.summary_text(report) + " Every series over time: trends.html."
+        out.append(("Trends", [("text", text)] + ([("table", header, rows)] if rows else [])))
     if report.conf_runs:
         out.append(("Conformance: every behaviour",
                     [("details", *conformance_table(report.conf_runs, report.conf_labels, only_differences=False)),
@@ -547,7 +553,7 @@ def index_html(report):
         parts.append(f"<h2>{html.escape(title)}</h2>")
         for block in blocks:
             if block[0] == "table":
-                parts.append(_html_table(block[1], block[2]))
+                parts.append(html_table(block[1], block[2]))
             elif block[0] == "matrix":
                 parts.append(conformance_matrix_html(block[1], block[2]))
             elif block[0] == "text":
@@ -561,5 +567,19 @@ def index_html(report):
                 parts.append(f'<figure><img src="{block[1]}.svg" alt="{html.escape(block[2])}">'
                              f"<figcaption>{html.escape(block[2])} "
                              f'(<a href="{block[1]}.png">PNG</a>)</figcaption></figure>')
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def trends_html(report):
+    header, rows = trends_page.changes_table(report.trends)
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', "<title>socklab trends</title>",
+             f"<style>{STYLE}</style></head><body>", "<h1>socklab trends</h1>",
+             f"<p>{html.escape(trends_page.summary_text(report))} "
+             '<a href="index.html">Back to the report.</a></p>', "<h2>Changes</h2>"]
+    parts.append(html_table(header, rows) if rows else "<p>No change found in any series.</p>")
+    parts.append("<h2>Series</h2>")
+    parts += [f'<figure><img src="{stem}.svg" alt="{html.escape(title)}"><figcaption>{html.escape(title)} '
+              f'(<a href="{stem}.png">PNG</a>)</figcaption></figure>' for stem, title in report.trend_figures]
     parts.append("</body></html>")
     return "\n".join(parts)

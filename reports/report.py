@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Builds socklab's report from result JSON: plots (PNG + SVG), index.html and summary.md.
 
-usage: report.py RESULT.json... [-o DIR] [--label NAME=FILE ...] [--baseline FILE] [--verdict FILE]
+usage: report.py RESULT.json... [-o DIR] [--label NAME=FILE ...] [--baseline FILE] [--verdict FILE] [--history DB]
 
 Inputs are socklab-bench JSON (Google Benchmark format plus context, peer-tool rows included) and
 socklab-conform reports, in any mix; runs are labelled from their context unless --label names them.
+With --history (a results history, see `socklab history`), trends.html shows every series over time
+and the changes found in it.
 Every input is read and checked before anything is written; the files land in DIR only once all
 of them are made, index.html last. Bad input: one line on stderr, exit 2.
 """
@@ -19,7 +21,9 @@ from dataclasses import dataclass, field
 
 from common import schemas
 from common.results import BenchRun, InputError, load, load_bench, read_json, run_label
-from reports import plots, render
+from history import trends
+from history.store import History
+from reports import plots, render, trends_page
 
 # "conformance" was a PNG matrix before the matrix became an HTML table; an old one is removed too.
 FIGURES = ["throughput_tcp", "throughput_udp", "throughput_unix", "latency", "udp_loss", "overhead",
@@ -37,6 +41,9 @@ class Report:
     base_label: str = ""
     verdict: dict | None = None
     figures: list = field(default_factory=list)  # (file stem, title)
+    history: str = ""  # the results history read for the trends page, if any
+    trends: list = field(default_factory=list)  # history.trends.Trend
+    trend_figures: list = field(default_factory=list)  # (file stem, title), on trends.html
     files: list = field(default_factory=list)  # every file the folder will hold, index.html aside
 
 
@@ -59,7 +66,7 @@ def load_inputs(args):
     paths = list(args.results)
     seen = {os.path.abspath(p) for p in paths}
     paths += [path for key, (_, path) in labels.items() if key not in seen]
-    if not paths:
+    if not paths and not args.history:
         raise UsageError("no result files given")
     report, used = Report(), {}
 
@@ -93,6 +100,9 @@ def load_inputs(args):
         if not args.baseline:
             raise UsageError("--verdict is the gate's verdict on a baseline comparison: give --baseline too")
         report.verdict = load_verdict(args.verdict)
+    if args.history:
+        with History(args.history, create=False) as h:
+            report.history, report.trends = h.db, trends.read(h)
     return report
 
 
@@ -146,11 +156,21 @@ def write_report(report, out_dir):
                 fig.savefig(staging / f"{stem}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
             plots.plt.close(fig)
             report.figures.append((stem, title))
+        for stem, title, fig in trends_page.figures(report.trends):
+            for ext in ("png", "svg"):
+                fig.savefig(staging / f"{stem}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
+            plots.plt.close(fig)
+            report.trend_figures.append((stem, title))
+        if report.trends:
+            (staging / "trends.html").write_text(render.trends_html(report), encoding="utf-8")
         (staging / "figures.json").write_text(json.dumps(sidecar, indent=1, allow_nan=False),
                                               encoding="utf-8")
         # Figures a previous report left behind would be listed by nothing and mislead: they go.
         made = {stem for stem, _ in report.figures}
         stale = {f"{stem}.{ext}" for stem in FIGURES if stem not in made for ext in ("png", "svg")}
+        # so are a previous trends page and its figures
+        stale |= {p.name for p in out.iterdir() if p.name == "trends.html" or p.name.startswith("trend_")}
+        stale -= {p.name for p in staging.iterdir()}
         kept = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")} - stale
         report.files = sorted((kept | {p.name for p in staging.iterdir()} | {"summary.md"}) - {"index.html"})
         (staging / "summary.md").write_text(render.markdown(report), encoding="utf-8")
@@ -170,6 +190,7 @@ def main(argv=None):
     parser.add_argument("--label", action="append", default=[], metavar="NAME=FILE", help="name a run")
     parser.add_argument("--baseline", metavar="FILE", help="benchmark JSON to compare the first run against")
     parser.add_argument("--verdict", metavar="FILE", help="the gate's JSON verdict for that comparison")
+    parser.add_argument("--history", metavar="DB", help="a results history (socklab history): adds the trends page")
     args = parser.parse_args(argv)
     try:
         report = load_inputs(args)

@@ -1,8 +1,13 @@
 """socklab history from the command line: runs added once each, and changes named by their first
 commit, their size and whether the raw twin moved with them."""
+import re
+
 import numpy as np
 
+from history import trends
 from history.cli import main
+from history.store import History
+from reports import trend_plots
 from history.tests.test_store import bench_file
 
 
@@ -54,3 +59,43 @@ def test_a_bad_run_writes_nothing(tmp_path, capsys):
     assert main(["add", "--db", str(db), str(tmp_path / "missing")]) == 2
     assert capsys.readouterr().err.strip().endswith("missing: no such file or folder")
     assert not db.exists()
+
+
+def test_show_prints_each_series_medians_with_intervals_and_where_changes_start(tmp_path, capsys):
+    db = str(tmp_path / "h.sqlite")
+    assert main(["add", "--db", db, *make_history(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["show", "--db", db, "--benchmark", "^tcp_stream/socklab", "--last", "16"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("tcp_stream/socklab/size:64 bytes_per_second on vm (quick, cross-cpu, bbr): 40 runs, "
+                               "the last 16"), lines[0]
+    runs = lines[1:]
+    assert len(runs) == 16
+    # three repetitions per run are too few for a 95 % interval of the median, and it says so
+    assert all("(too few repetitions for an interval) (3 repetitions)" in line for line in runs)
+    [start] = [line for line in runs if "starts here" in line]
+    assert " c25 " in start and "<- -1" in start  # the 15 % drop, at the run it was planted in
+
+
+def test_show_plots_one_line_per_machine_and_refuses_what_it_cannot_draw(tmp_path, capsys):
+    db = str(tmp_path / "h.sqlite")
+    folders = make_history(tmp_path, runs=30)
+    assert main(["add", "--db", db, *folders]) == 0
+    assert main(["add", "--db", db, "--machine", "other", *folders[:12]]) == 0
+    plot = tmp_path / "trend.svg"
+    assert main(["show", "--db", db, "--benchmark", "^udp_stream/", "--plot", str(plot)]) == 0
+    svg = plot.read_text()  # matplotlib keeps each text as a comment beside its drawing
+    assert svg.count("<!-- udp_stream/socklab/size:64 -->") == 1 and svg.count("<!-- udp_stream/raw/size:64 -->") == 1
+    with History(db, create=False) as h:
+        fig = trend_plots.figure(trends.read(h, benchmark_like=re.compile("^udp_stream/").search), "t")
+    for ax in fig.axes:
+        _, labels = ax.get_legend_handles_labels()
+        assert labels == ["vm", "other"] or labels == ["other", "vm"]
+        assert sorted(len(bars.lines[0].get_xdata()) for bars in ax.containers) == [12, 30]
+        # the +20 % from run 15 on is marked on vm's line; other's 12 runs end before it
+        assert len([line for line in ax.get_lines() if line.get_linestyle() == ":"]) == 1
+    capsys.readouterr()
+    assert main(["show", "--db", db, "--plot", str(tmp_path / "trend.pdf")]) == 2
+    assert "--plot writes a .png or .svg file" in capsys.readouterr().err
+    assert main(["show", "--db", db, "--last", "-1"]) == 2
+    assert not (tmp_path / "trend.pdf").exists()

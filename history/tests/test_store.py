@@ -51,7 +51,7 @@ def test_a_run_is_kept_with_every_repetition_its_context_and_its_outcomes(tmp_pa
         series = h.series()
         assert set(series) == {(f"tcp_stream/{impl}/size:64", "bytes_per_second", "vm", run["config"])
                                for impl in ("socklab", "raw")}
-        assert series[("tcp_stream/socklab/size:64", "bytes_per_second", "vm", run["config"])][0][3] == 101.0
+        assert series[("tcp_stream/socklab/size:64", "bytes_per_second", "vm", run["config"])][0][3] == [100.0, 101.0, 102.0]
 
 
 def test_adding_a_run_twice_changes_nothing(tmp_path, db):
@@ -91,7 +91,7 @@ def test_a_history_of_the_previous_schema_is_migrated_and_read(tmp_path):
         assert h.runs()[0]["config"] == "{}"
         # version 1 kept no headline: the rule for files without one picks p50 for a ping-pong
         assert h.series() == {("udp_pingpong/socklab/size:1", "p50_us", "vm", "{}"):
-                              [("2026-11-01T00:00:00Z", "c1", "r1", 11.0)]}
+                              [("2026-11-01T00:00:00Z", "c1", "r1", [10.0, 11.0, 12.0])]}
         h.add([bench_file(tmp_path / "new", 2)])  # and it takes new runs
         assert len(h.runs()) == 2
 

@@ -12,6 +12,9 @@ import urllib.parse
 
 import pytest
 
+from history.cli import main as history_main
+from history.tests.test_cli import make_history
+
 HERE = pathlib.Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
 REPORT = HERE.parent / "report.py"
@@ -74,8 +77,10 @@ def page(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     (out / "bench.json").write_text((FIX / "bench_v2.json").read_text())
     (out / "conformance-junit.xml").write_text("<testsuites/>")
+    db = out.parent / "history.sqlite"
+    assert history_main(["add", "--db", str(db), *make_history(out.parent / "runs", runs=30)]) == 0
     r = subprocess.run([sys.executable, REPORT, out / "bench.json", FIX / "conformance_fail_skip.json", "--baseline",
-                        FIX / "bench_v2.json", "-o", out], capture_output=True, text=True, timeout=120)
+                        FIX / "bench_v2.json", "--history", db, "-o", out], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     return out / "index.html"
 
@@ -85,6 +90,13 @@ def test_every_image_loads_every_link_resolves_nothing_overflows(page):
     assert seen["window"] == WIDTH  # the page's own width is that less a scroll bar
     assert len(seen["images"]) >= 4 and len(seen["links"]) >= 10  # the probe saw the page
     assert problems(page) == []
+
+
+def test_the_trends_page_too(page):
+    trends = page.with_name("trends.html")
+    seen = probe(trends)
+    assert len(seen["images"]) == 2 and "index.html" in seen["links"]  # tcp_stream and udp_stream
+    assert problems(trends) == []
 
 
 def test_the_check_finds_a_broken_image_a_dead_link_and_an_overflow(page):

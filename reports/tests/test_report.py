@@ -10,6 +10,8 @@ import sys
 import pytest
 
 from common.results import Benchmark, BenchRun
+from history.cli import main as history_main
+from history.tests.test_cli import make_history
 from reports.render import knees, open_loop_table, tcp_fast_paths_table
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -535,3 +537,30 @@ def test_tcp_fast_paths_are_judged_against_their_plain_family_better_above_one()
     assert pingpong[4] == "1,000 (2,000)" and pingpong[5] == "500 (500)"
     assert got["tcp_stream_zerocopy/socklab/size:4096"][2] == "–"
     assert stream[1] == "bytes_per_second 32.00 Gbit/s [24.00 Gbit/s, 40.00 Gbit/s]"  # bytes shown as bits
+
+
+def test_a_history_adds_a_trends_page_with_its_changes_and_a_report_without_one_removes_it(tmp_path):
+    db = tmp_path / "history.sqlite"
+    assert history_main(["add", "--db", str(db), *make_history(tmp_path / "runs")]) == 0
+    out = tmp_path / "report"
+    r = run(LINUX, "--history", db, "-o", out)
+    assert r.returncode == 0, r.stderr
+    page = (out / "trends.html").read_text()
+    for family in ("tcp_stream", "udp_stream"):
+        assert f'<img src="trend_{family}.svg"' in page and (out / f"trend_{family}.png").is_file()
+    # the change socklab's code made (tcp_stream's socklab twin only), and the one the machine made (both twins)
+    summary = (out / "summary.md").read_text()
+    [code] = [row for row in summary.splitlines() if row.startswith("| tcp_stream/socklab/size:64 ")]
+    assert "| -1" in code and "| c25 " in code and "socklab's code changed" in code, code
+    udp = [row for row in summary.splitlines() if row.startswith(("| udp_stream/socklab/", "| udp_stream/raw/"))]
+    assert len(udp) == 2 and "the machine changed" in udp[0] + udp[1] and "no raw twin" in udp[0] + udp[1], udp
+    assert "4 series over 40 runs" in summary and "trends.html" in (out / "index.html").read_text()
+    r = run(LINUX, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert not (out / "trends.html").exists() and not list(out.glob("trend_*"))
+
+
+def test_a_history_that_is_not_there_is_one_line_and_exit_2(tmp_path):
+    r = run(LINUX, "--history", tmp_path / "none.sqlite", "-o", tmp_path / "out")
+    assert r.returncode == 2 and r.stderr.strip().endswith("none.sqlite: no such history"), r.stderr
+    assert not (tmp_path / "none.sqlite").exists()

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """socklab's regression gate: baseline vs current result JSON, benchmarks or conformance.
 
+  socklab gate --baseline FILE --current FILE [options]
+  socklab gate --history DB --current RUN [--window N] [--min-runs N] [--machine NAME] [options]
+
 Benchmarks: per benchmark and gated metric (the headline, plus p99 for ping-pong), a one-sided
 Mann-Whitney U test on the per-repetition samples, Holm-corrected over the comparisons (each
 direction on its own), AND a minimum change of the medians (the threshold, raised for noisy rows
@@ -11,6 +14,9 @@ that twin, round by round: runs minutes apart on a shared machine drift by 20 % 
 twin drifts with it, while a change to socklab moves socklab alone. When socklab moved and the ratio
 did not, the verdict is "machine-changed": the machine moved, not the code (it does not fail).
 A benchmark that errored, or that the baseline has and the current run lacks, fails.
+With --history, the baseline is each benchmark's recent level in a results history (socklab history):
+the runs of the same machine and configuration since the series' last change point, judged by their
+run-to-run spread (ci/history_gate.py), so a slow drift and a one-off noisy run are both absorbed.
 Conformance: a behaviour that passed and now fails (or vanished) fails; newly skipped behaviours
 and changed observed values are listed.
 
@@ -19,6 +25,7 @@ Exit status: 0 no regression, 1 regression (or insufficient data, error, missing
 """
 import argparse
 import math
+import pathlib
 import statistics
 import sys
 import xml.etree.ElementTree as ET
@@ -153,6 +160,31 @@ def decide(tests, alpha, min_reps):
             row["verdict"] = V.SAME
 
 
+def settle_twins(twin_rows):
+    """A socklab row gated on its ratio to the raw twin takes the ratio's verdict, and shows its own
+    change beside it: moved while the ratio did not is the machine's doing (machine-changed)."""
+    for row, own, ratio in twin_rows:
+        row.update({k: own[k] for k in ("baseline", "current", "change")})
+        row.update({k: ratio[k] for k in ("threshold", "n_base", "n_cur", "p_value", "p_holm", "p_holm_better",
+                                          "detail", "run_spread") if k in ratio})
+        row.update(ratio_baseline=ratio["baseline"], ratio_current=ratio["current"], ratio_change=ratio["change"],
+                   gated_on="ratio to the raw twin", verdict=ratio["verdict"])
+        if ratio["verdict"] == V.SAME and own.get("verdict") in (V.REGRESSION, V.IMPROVEMENT):
+            row.update(verdict=V.MACHINE_CHANGED,
+                       detail=f"socklab moved {100 * own['change']:+.1f} % and its raw twin with it "
+                              f"(ratio {100 * ratio['change']:+.1f} %)")
+
+
+def settle_controls(control_rows):
+    """The raw twin is the control: it measures the machine, which no change to socklab can slow.
+    Its move is reported, never failed; too little data only means nothing to say."""
+    for row in control_rows:
+        if row["verdict"] in (V.REGRESSION, V.IMPROVEMENT):
+            row.update(verdict=V.MACHINE_CHANGED, detail=f"the raw POSIX twin moved {100 * row['change']:+.1f} %")
+        elif row["verdict"] == V.INSUFFICIENT:
+            row.update(verdict=V.SAME, detail=f"the control has too little data to tell ({row['detail']})")
+
+
 def compare_benchmarks(base, cur, args):
     rows, gated, moved = [], [], []
     twin_rows = []  # (row, the socklab row's own comparison, its ratio's comparison)
@@ -201,24 +233,8 @@ def compare_benchmarks(base, cur, args):
                     gated.append(test)
     decide(gated, args.alpha, args.min_reps)
     decide(moved, args.alpha, args.min_reps)
-    for row, own, ratio in twin_rows:
-        row.update({k: own[k] for k in ("baseline", "current", "change")})
-        row.update(ratio_baseline=ratio["baseline"], ratio_current=ratio["current"], ratio_change=ratio["change"],
-                   threshold=ratio["threshold"], n_base=ratio["n_base"], n_cur=ratio["n_cur"],
-                   gated_on="ratio to the raw twin")
-        for key in ("p_value", "p_holm", "p_holm_better", "detail"):
-            if key in ratio:
-                row[key] = ratio[key]
-        row["verdict"] = ratio["verdict"]
-        if ratio["verdict"] == V.SAME and own.get("verdict") in (V.REGRESSION, V.IMPROVEMENT):
-            row.update(verdict=V.MACHINE_CHANGED,
-                       detail=f"socklab moved {100 * own['change']:+.1f} % and its raw twin with it "
-                              f"(ratio {100 * ratio['change']:+.1f} %)")
-    for row in control_rows:  # the control never fails: too few repetitions only means nothing to say
-        if row["verdict"] in (V.REGRESSION, V.IMPROVEMENT):
-            row.update(verdict=V.MACHINE_CHANGED, detail=f"the raw POSIX twin moved {100 * row['change']:+.1f} %")
-        elif row["verdict"] == V.INSUFFICIENT:
-            row.update(verdict=V.SAME, detail=f"the control has too few repetitions to tell ({row['detail']})")
+    settle_twins(twin_rows)
+    settle_controls(control_rows)
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks and c.impl not in PEER_TOOLS:
             rows.append({"name": name, "metric": c.headline, "verdict": V.ERROR if c.errors else V.NEW,
@@ -314,8 +330,12 @@ def parser():
                "  socklab gate --ab REF [--quick] [--rounds N] [--max-rounds N] [--budget S] [--placement P]\n"
                "               [--filter REGEX] [--out DIR] [gate options]\n"
                "  (all its options: socklab gate --ab REF --help)")
-    p.add_argument("--baseline", required=True, metavar="FILE")
-    p.add_argument("--current", required=True, metavar="FILE")
+    against = p.add_mutually_exclusive_group(required=True)
+    against.add_argument("--baseline", metavar="FILE", help="the run to compare with")
+    against.add_argument("--history", metavar="DB", help="compare with the recent runs of the same machine and "
+                         "configuration in this results history (socklab history), not one run")
+    p.add_argument("--current", required=True, metavar="FILE", help="the run to judge (with --history: its "
+                   "bench.json, or its folder)")
     p.add_argument("--threshold", type=percent, default=percent("5%"),
                    help="minimum worsening of a median to count (default 5%%)")
     p.add_argument("--p99-threshold", type=percent, default=percent("20%"),
@@ -323,6 +343,10 @@ def parser():
     p.add_argument("--alpha", type=fraction, default=0.01, help="family-wise significance level (default 0.01)")
     p.add_argument("--min-reps", type=int, default=6, help="repetitions a side below which a row is insufficient")
     p.add_argument("--force", action="store_true", help="compare runs from different machines or settings")
+    p.add_argument("--window", type=int, default=20, help="with --history: runs since the last change point the "
+                   "baseline is made of (default 20)")
+    p.add_argument("--min-runs", type=int, default=5, help="with --history: runs below which a row is insufficient")
+    p.add_argument("--machine", help="with --history: the machine's name in the history (default: the run's host)")
     p.add_argument("--warn-only", action="store_true", help="report, but exit 0")
     p.add_argument("--summary", metavar="FILE", help="Markdown table (CI job summary)")
     p.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per benchmark/behaviour")
@@ -330,36 +354,47 @@ def parser():
     return p
 
 
+def against_baseline(args):
+    """(kind, current run, the baseline's description, differences forced past, rows) of --baseline."""
+    base, cur = load(args.baseline), load(args.current)
+    if type(base) is not type(cur):
+        raise InputError("the baseline and the current file are different kinds of results")
+    kind = "benchmarks" if isinstance(base, BenchRun) else "conformance"
+    if isinstance(base, ConformanceRun) and base.implementation != cur.implementation and not args.force:
+        raise InputError(f"comparing {base.implementation} with {cur.implementation} results; --force to do it anyway")
+    if kind == "benchmarks" and base.schema_version != cur.schema_version:
+        raise InputError(f"{args.baseline} is bench.json schema {base.schema_version}, {args.current} schema "
+                         f"{cur.schema_version}: the benchmarks' shapes changed between them; measure the baseline again")
+    differences = comparable(base.context, cur.context) if kind == "benchmarks" else []
+    if differences and not args.force:
+        raise InputError(f"runs are not comparable ({'; '.join(differences)}); --force to compare anyway")
+    rows = compare_benchmarks(base, cur, args) if kind == "benchmarks" else compare_conformance(base, cur)
+    return kind, cur, {"path": args.baseline, "context": base.context}, differences, rows
+
+
+def against_history(args):
+    """The same for --history: the current run's benchmarks against the history's recent runs."""
+    from ci import history_gate  # it builds on this module's verdicts
+    path = pathlib.Path(args.current)
+    cur = load(str(path / "bench.json" if path.is_dir() else path))
+    if not isinstance(cur, BenchRun):
+        raise InputError(f"{args.current}: gate --history judges benchmark results; this is a conformance report")
+    rows, base_doc = history_gate.compare(args.history, cur, args)
+    return "benchmarks", cur, base_doc, [], rows
+
+
 def main(argv=None):
     p = parser()
     args = p.parse_args(argv)
     if not 2 <= args.min_reps <= 1000:
         p.error("--min-reps must be 2..1000")
+    if not 2 <= args.min_runs <= args.window:
+        p.error("--min-runs must be 2 or more and at most --window")
     try:
-        base, cur = load(args.baseline), load(args.current)
+        kind, cur, base_doc, differences, rows = (against_history if args.history else against_baseline)(args)
     except InputError as e:
         print(f"socklab gate: {e}", file=sys.stderr)
         return 2
-    if type(base) is not type(cur):
-        print("socklab gate: the baseline and the current file are different kinds of results", file=sys.stderr)
-        return 2
-    kind = "benchmarks" if isinstance(base, BenchRun) else "conformance"
-    if isinstance(base, ConformanceRun) and base.implementation != cur.implementation and not args.force:
-        print(f"socklab gate: comparing {base.implementation} with {cur.implementation} results; --force to do it anyway",
-              file=sys.stderr)
-        return 2
-    if kind == "benchmarks" and base.schema_version != cur.schema_version:
-        print(f"socklab gate: {args.baseline} is bench.json schema {base.schema_version}, {args.current} schema "
-              f"{cur.schema_version}: the benchmarks' shapes changed between them; measure the baseline again",
-              file=sys.stderr)
-        return 2
-    differences = comparable(base.context, cur.context) if kind == "benchmarks" else []
-    if differences and not args.force:
-        print(f"socklab gate: runs are not comparable ({'; '.join(differences)}); --force to compare anyway",
-              file=sys.stderr)
-        return 2
-    try:
-        rows = compare_benchmarks(base, cur, args) if kind == "benchmarks" else compare_conformance(base, cur)
     except ImportError:
         print("socklab gate: scipy is missing (Debian: apt-get install python3-scipy; run with /usr/bin/python3)",
               file=sys.stderr)
@@ -367,8 +402,10 @@ def main(argv=None):
     verdict = overall(rows)
     settings = {"threshold": f"{100 * args.threshold:g}%", "p99_threshold": f"{100 * args.p99_threshold:g}%",
                 "alpha": args.alpha, "min_reps": args.min_reps, "forced": bool(differences)}
+    if args.history:
+        settings.update(window=args.window, min_runs=args.min_runs)
     doc = {"schema": "socklab-gate-verdict", "schema_version": 1, "kind": kind, "verdict": verdict, "settings": settings,
-           "not_comparable": differences, "baseline": {"path": args.baseline, "context": base.context},
+           "not_comparable": differences, "baseline": base_doc,
            "current": {"path": args.current, "context": cur.context}, "benchmarks" if kind == "benchmarks" else
            "behaviours": rows}
     if kind == "conformance":

@@ -156,6 +156,18 @@ class History:
     def version(self):
         return int(self.query("SELECT value FROM meta WHERE key = 'schema_version'")[0][0])
 
+    @staticmethod
+    def run_id_of(context, machine=None, commit=None):
+        """The run's name: a digest of its context. A name given instead of the run's own is part of
+        what the run is: the same files kept for another machine are another run."""
+        identity = dict(context, **{f"kept_as_{k}": v for k, v in (("machine", machine), ("commit", commit)) if v})
+        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+    @staticmethod
+    def config_of(context):
+        """What must match, beside the machine, for two runs to be compared (JSON)."""
+        return json.dumps({k: context.get(k) for k in CONFIG_KEYS}, sort_keys=True)
+
     def add(self, files, machine=None, commit=None):
         """Records one run made of `files` (its bench.json and/or conformance.json). Returns
         (run_id, added): added is False when the run was there already."""
@@ -163,16 +175,12 @@ class History:
         context = next((r.context for r in runs if isinstance(r, BenchRun)), None) or runs[0].context
         if not context:
             raise InputError(f"{files[0]}: the run has no context (commit, date, machine) to be kept by")
-        # A name given instead of the run's own is part of what the run is: the same files kept
-        # for another machine are another run.
-        identity = dict(context, **{f"kept_as_{k}": v for k, v in (("machine", machine), ("commit", commit)) if v})
-        run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
+        run_id = self.run_id_of(context, machine, commit)
         record = (run_id, str(commit or context.get("socklab_commit", "unknown")),
                   str(context.get("date", "")), str(machine or context.get("host_name", "unknown")),
                   str(context.get("kernel", "")), str(context.get("placement", "")),
                   str(context.get("profile", "")), ",".join(str(f) for f in files),
-                  datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  json.dumps({k: context.get(k) for k in CONFIG_KEYS}, sort_keys=True))
+                  datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), self.config_of(context))
         samples, outcomes = [], []
         for r in runs:
             if isinstance(r, BenchRun):

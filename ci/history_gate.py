@@ -53,10 +53,6 @@ def judge(row, runs, current, metric, threshold, min_runs):
     return row, worse, float(student.sf(worse / scale, k - 1)), float(student.sf(-worse / scale, k - 1)), 0.0
 
 
-def _medians(trend, run_ids=None):
-    return {p.run_id: p.median for p in trend.points if run_ids is None or p.run_id in run_ids}
-
-
 def compare(db, cur, args):
     """(rows, description of the baseline) for the current run against the history at `db`."""
     machine = args.machine or cur.context.get("host_name", "unknown")

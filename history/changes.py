@@ -3,8 +3,10 @@ a threshold. The test is Pettitt's rank statistic (the standardized Mann-Whitney
 before and after each split), maximized over the splits, with its significance from permutations
 of the series: the share of shuffled series whose best split is at least as extreme. Ranks make it
 indifferent to the scale of the metric and to this machine's outliers (a stalled repetition moves
-one value, not the test). Significant splits are searched again on each side (binary
-segmentation), as E-Divisive means does, until no segment holds another.
+one value, not the test). The search runs over intervals of every scale (seeded binary
+segmentation), so that two steps close together, or a step soon undone, are each seen alone, as
+E-Divisive means' recursion would not; each change found must then hold where it is against the
+whole stretch between its neighbours, and is placed by least absolute deviations.
 
 Each change is named by the first run after it, with its size: the ratio of the medians of up to
 `window` runs on each side, with the Moses interval of that ratio (common.stats.ratio_interval)."""
@@ -14,8 +16,8 @@ import numpy as np
 
 from common import stats
 
-PERMUTATIONS = 199  # p is a multiple of 1/200: a change needs p <= ALPHA
-ALPHA = 0.005       # noise alone then yields about one change per 200 series searched at the top level
+PERMUTATIONS = 999  # p is a multiple of 1/1000; shuffles are shared by segments of one length
+ALPHA = 0.01        # measured: 0.03 false changes per 1,000 runs of noise (history.accuracy)
 MIN_SEGMENT = 5     # runs on each side of a change: fewer cannot be told from an outlier
 WINDOW = 30         # runs on each side that the size of a change is measured over
 
@@ -40,6 +42,13 @@ def _statistic(ranks):
     return np.take_along_axis(z, best[..., None], axis=-1)[..., 0], tau[best]
 
 
+def _z_at(ranks, split):
+    """The standardized statistic of one split (the first `split` runs against the rest)."""
+    n = len(ranks)
+    u = 2 * ranks[:split].sum() - split * (n + 1)
+    return abs(u) / np.sqrt(split * (n - split) * (n + 1) / 3.0)
+
+
 def _ranks(values):
     order = np.argsort(values, kind="stable")
     ranks = np.empty(len(values))
@@ -53,63 +62,107 @@ def _ranks(values):
     return ranks
 
 
-def _split(values, rng):
-    """(split, p) of the segment's most significant split, or None when it is too short."""
+class _Nulls:
+    """The permutation null of the statistic, per segment length. Without ties, the ranks of any
+    segment of length n are a permutation of 1..n, so one set of shuffles serves every segment of
+    that length; a segment with ties (equal medians) gets its own."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.by_length = {}
+
+    def p_value(self, ranks, observed):
+        n = len(ranks)
+        tied = not np.array_equal(np.sort(ranks), np.arange(1, n + 1))
+        null = None if tied else self.by_length.get(n)
+        if null is None:
+            null, _ = _statistic(np.array([self.rng.permutation(ranks) for _ in range(PERMUTATIONS)]))
+            if not tied:
+                self.by_length[n] = null
+        return (1 + int(np.count_nonzero(null >= observed - 1e-12))) / (PERMUTATIONS + 1)
+
+
+def _split(values, nulls):
+    """(split, p, z) of the segment's most significant split, or None when it is too short."""
     if len(values) < 2 * MIN_SEGMENT:
         return None
     ranks = _ranks(np.asarray(values, dtype=float))
     observed, split = _statistic(ranks)
-    shuffled = np.array([rng.permutation(ranks) for _ in range(PERMUTATIONS)])
-    null, _ = _statistic(shuffled)
-    p = (1 + int(np.count_nonzero(null >= observed - 1e-12))) / (PERMUTATIONS + 1)
-    return int(split), p
+    return int(split), nulls.p_value(ranks, observed), float(observed)
 
 
-def _segment(values, rng):
-    """Binary segmentation: {split: p} of every significant split found."""
-    found, pending = {}, [(0, len(values))]
-    while pending:
-        start, end = pending.pop()
-        best = _split(values[start:end], rng)
-        if best is None or best[1] > ALPHA:
-            continue
-        at = start + best[0]
-        found[at] = best[1]
-        pending += [(start, at), (at, end)]
+def _seeded_intervals(n):
+    """Intervals at every scale, from the whole series down to the shortest that can hold a change,
+    each scale's overlapping by half (seeded binary segmentation, Kovacs et al. 2020): two changes
+    close together, or a step up soon undone, each get an interval of their own."""
+    intervals, length = set(), n
+    while length >= 2 * MIN_SEGMENT:
+        step = max(1, length // 2)
+        intervals.update((start, start + length) for start in range(0, n - length + 1, step))
+        intervals.add((n - length, n))
+        length //= 2
+    return sorted(intervals)
+
+
+def _segment(values, nulls):
+    """{split: p}: each interval's best split where it is significant, taken greedily from the most
+    extreme; a split is dropped when an interval holding it held an already-taken one."""
+    candidates = []
+    for start, end in _seeded_intervals(len(values)):
+        best = _split(values[start:end], nulls)
+        if best is not None and best[1] <= ALPHA:
+            candidates.append((best[2], start + best[0], best[1], start, end))
+    found = {}
+    for z, at, p, start, end in sorted(candidates, reverse=True):
+        # one change per interval, and no two closer than a segment: the nearer one is the same
+        # change seen from an interval that began or ended a run or two off it
+        if all(not start < taken < end and abs(taken - at) >= MIN_SEGMENT for taken in found):
+            found[at] = p
     return found
 
 
-def _prune(values, found, rng, slack=2):
-    """Keeps the splits that hold between their neighbours. A split found in a segment whose edge
-    was a run or two off a true change (so that it held a run of the other level) is then tested
-    with the true change's whole other side: it goes if it is no longer significant or if its
-    segment's best split is another change's; it moves to that best split otherwise (a drift has
-    no one place). Bounded: each split is revisited a few times at most."""
-    for _ in range(4 * len(found) + 4):
+def _prune(values, found, nulls):
+    """Keeps the splits that hold where they are between their neighbours: each is tested at its
+    place against the whole stretch between the changes either side (a split a short interval made
+    significant must still be so there); one that does not hold goes and the rest are tested again."""
+    for _ in range(len(found) + 1):
         at_all = sorted(found)
         bounds = [0] + at_all + [len(values)]
         for i, at in enumerate(at_all):
             start, end = bounds[i], bounds[i + 2]
-            best = _split(values[start:end], rng)
-            if best is None or best[1] > ALPHA:
+            ranks = _ranks(np.asarray(values[start:end], dtype=float))
+            p = nulls.p_value(ranks, _z_at(ranks, at - start))
+            if p > ALPHA:
                 del found[at]
                 break
-            moved = start + best[0]
-            if abs(moved - at) > slack:
-                del found[at]
-                if all(abs(moved - other) > slack for other in found):
-                    found[moved] = best[1]
-                break
-            found[at] = best[1]
+            found[at] = p
         else:
             break
     return found
 
 
+def _locate(values, found, reach=10):
+    """Each change moved to the split within `reach` runs that best separates the stretch between
+    its neighbours into two levels (least absolute deviations from each side's median): a rank
+    statistic is surest *that* a level changed, but near an end of its stretch it leans towards the
+    middle; this places it. Outliers weigh as little here as in the test."""
+    placed = sorted(found)
+    for i, at in enumerate(placed):
+        start = placed[i - 1] if i else 0
+        end = placed[i + 1] if i + 1 < len(placed) else len(values)
+        segment = np.asarray(values[start:end], dtype=float)
+        splits = range(max(MIN_SEGMENT, at - start - reach), min(len(segment) - MIN_SEGMENT, at - start + reach) + 1)
+        costs = [np.abs(segment[:k] - np.median(segment[:k])).sum() + np.abs(segment[k:] - np.median(segment[k:])).sum()
+                 for k in splits]
+        if costs:
+            placed[i] = start + splits[int(np.argmin(costs))]
+    return dict(zip(placed, (found[at] for at in sorted(found))))
+
+
 def find_changes(values, seed=0):
     """The changes in `values` (in run order), earliest first."""
-    rng = np.random.default_rng(seed)
-    found = _prune(values, _segment(values, rng), rng)
+    nulls = _Nulls(np.random.default_rng(seed))
+    found = _locate(values, _prune(values, _segment(values, nulls), nulls))
     changes = []
     bounds = sorted(found)
     for at, p in sorted(found.items()):

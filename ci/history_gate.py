@@ -9,13 +9,15 @@ of those runs' medians, run to run (1.4826 MAD, robust to an outlier run): the o
 Student t prediction for a new run, Holm-corrected over the rows as the file gate does, AND a
 minimum change (the threshold). As there, a socklab row with a raw POSIX twin is judged on its
 ratio to the twin (both kept in each run), so a machine that got slower moves both and fails
-nothing: that row is "machine-changed"; the twin itself is reported, never failed."""
+nothing: that row is "machine-changed"; the twin itself is reported, never failed. The history keeps
+each benchmark's headline series, so that is what is gated (the file gate also gates a ping-pong's
+p99). A benchmark the history's latest run had and this run lacks is missing (it fails)."""
 import math
 import statistics
 
 from common import verdicts as V
 from common.results import bench_name, higher_is_better
-from ci.gate import decide, settle_controls, settle_twins
+from ci.gate import PEER_TOOLS, decide, settle_controls, settle_twins
 from history import trends
 from history.changes import find_changes
 from history.store import History
@@ -72,7 +74,7 @@ def compare(db, cur, args):
         return [p for p in t.points if p.run_id != current_id]
 
     for name, c in cur.benchmarks.items():
-        if c.impl in ("iperf3", "sockperf"):
+        if c.impl in PEER_TOOLS:
             continue
         if c.errors:
             rows.append({"name": name, "metric": c.headline, "verdict": V.ERROR, "detail": c.errors[0]})
@@ -114,4 +116,12 @@ def compare(db, cur, args):
     decide(moved, args.alpha, args.min_runs)
     settle_twins(twin_rows)
     settle_controls(control_rows)
+    # what the latest run in the history measured and this run did not
+    latest = max(((p.date, p.run_id) for t in series.values() for p in t.points if p.run_id != current_id),
+                 default=None)
+    rows += [{"name": name, "metric": t.metric, "verdict": V.MISSING,
+              "detail": f"in the history's latest run ({t.points[-1].commit}), absent from the current run"}
+             for name, t in sorted(series.items())
+             if name not in cur.benchmarks and t.impl not in PEER_TOOLS and latest
+             and (t.points[-1].date, t.points[-1].run_id) == latest]
     return rows, {"history": h.db, "machine": machine, "config": config, "runs_used": len(used_runs)}

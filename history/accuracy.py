@@ -1,19 +1,25 @@
 """How well the change-point search does on synthetic histories whose changes are known, and how
 long it takes: the measurement behind the README's history targets.
 
-  python3 -m history.accuracy [--histories 40] [--runs 200] [--sigma 0.03] [--seed 1]
+  python3 -m history.accuracy [--histories 40] [--runs 200] [--sigma 0.03 | --noise-of DB] [--seed 1]
 
 Each history has `runs` run medians: a level that steps 1 to 4 times (sizes 3-20 %, either way,
 at least 10 runs from an end and from each other), times log-normal noise of `sigma` and, in 2 %
 of runs, an outlier 20-50 % off (a run on a preempted vCPU). A step counts as found when a change
 is reported within 2 runs of it. The same number of noise-only histories count false changes.
-Then the timing: `changes` over 1,000 runs of 40 benchmarks."""
+Then the timing: `changes` over 1,000 runs of 40 benchmarks. With --noise-of, the noise is this
+machine's: the run-to-run spread of the run medians in a real history (1.4826 MAD of their logs,
+per series, and of each socklab series' ratio to its raw twin), whose median is then the sigma."""
 import argparse
+import sys
 import time
 
 import numpy as np
 
+from common.errors import InputError
+from history import trends
 from history.changes import find_changes
+from history.store import History
 
 
 def history(rng, runs, sigma, steps):
@@ -30,6 +36,31 @@ def history(rng, runs, sigma, steps):
     outliers = rng.random(runs) < 0.02
     values[outliers] *= 1 + rng.uniform(0.2, 0.5, outliers.sum()) * rng.choice([-1, 1], outliers.sum())
     return list(values), sorted(planted)
+
+
+def machine_noise(db):
+    """{series: run-to-run sigma of its log run medians}: each benchmark's, and each socklab
+    benchmark's ratio to its raw twin (labelled 'name ÷ raw'), in a real history."""
+    with History(db, create=False) as h:
+        found = trends.read(h, search=False)
+    by_key = {(t.benchmark, t.metric, t.machine, t.config): t for t in found}
+
+    def sigma(values):
+        logs = np.log(values)
+        return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
+
+    noise = {}
+    for t in found:
+        if len(t.points) < 5:
+            continue
+        noise[f"{t.benchmark} on {t.machine}"] = sigma([p.median for p in t.points])
+        twin = by_key.get((trends.twin_of(t.benchmark), t.metric, t.machine, t.config))
+        if twin is not None:
+            theirs = {p.run_id: p.median for p in twin.points}
+            ratios = [p.median / theirs[p.run_id] for p in t.points if theirs.get(p.run_id)]
+            if len(ratios) >= 5:
+                noise[f"{t.benchmark} ÷ raw on {t.machine}"] = sigma(ratios)
+    return noise
 
 
 def measure(histories, runs, sigma, seed):
@@ -64,9 +95,24 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m history.accuracy", description=__doc__.splitlines()[0])
     p.add_argument("--histories", type=int, default=40)
     p.add_argument("--runs", type=int, default=200)
-    p.add_argument("--sigma", type=float, default=0.03, help="run-to-run noise of a run's median (log scale)")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("--sigma", type=float, default=0.03, help="run-to-run noise of a run's median (log scale)")
+    noise.add_argument("--noise-of", metavar="DB", help="use the median run-to-run noise of this real history")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
+    if args.noise_of:
+        try:
+            noise = machine_noise(args.noise_of)
+        except InputError as e:
+            print(f"history.accuracy: {e}", file=sys.stderr)
+            return 2
+        if not noise:
+            print(f"history.accuracy: {args.noise_of}: no series of 5 runs or more to measure noise on", file=sys.stderr)
+            return 2
+        for name, sigma in sorted(noise.items()):
+            print(f"run-to-run noise of {name}: {sigma:.1%}")
+        args.sigma = float(np.median(list(noise.values())))
+        print(f"median over {len(noise)} series: {args.sigma:.1%}")
     r = measure(args.histories, args.runs, args.sigma, args.seed)
     print(f"sigma {args.sigma:.1%}: {r['found_within_2']} of {r['steps_5pct_or_more']} steps of 5 % or more found "
           f"within 2 runs ({r['found_share']:.1%}); {r['small_found']} of {r['steps_under_5pct']} smaller ones; "

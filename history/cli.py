@@ -24,7 +24,6 @@ import sys
 from common.errors import InputError
 from history import trends
 from history.store import History
-from reports import trend_plots
 
 DEFAULT_DB = "socklab-out/history.sqlite"
 RUN_FILES = ("bench.json", "conformance.json")
@@ -68,6 +67,8 @@ def cmd_show(args):
         found = trends.read(h, **_select(args))
     figure = None
     if args.plot:
+        # matplotlib takes longer to import than `history add` takes to keep a run: only for plots
+        from reports import trend_plots
         try:
             figure = trend_plots.figure(found, "socklab history: run medians with 95 % intervals")
         except trend_plots.TooManyPanels as e:
@@ -90,6 +91,7 @@ def cmd_show(args):
 
 def write_figure(figure, path):
     """Saves the figure whole or not at all: a good plot is never left half-written."""
+    from reports.plots import plt
     path = pathlib.Path(path)
     partial = path.with_name(f".{path.name}.partial")
     try:
@@ -99,7 +101,7 @@ def write_figure(figure, path):
         partial.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write the plot ({e.strerror})") from None
     finally:
-        trend_plots.plt.close(figure)
+        plt.close(figure)
 
 
 def cmd_changes(args):

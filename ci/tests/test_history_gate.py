@@ -110,3 +110,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
         r = subprocess.run([sys.executable, GATE, *map(str, args)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and message in r.stderr, (args, r.stderr)
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_benchmark_the_latest_run_had_and_this_one_lacks_is_missing(tmp_path):
+    db = make_history(tmp_path, steady)
+    r, rows = gate(tmp_path, db, {k: v for k, v in steady(0).items() if k[0] != "udp_stream"})
+    assert r.returncode == 1 and rows["udp_stream/socklab/size:64"]["verdict"] == "missing", r.stdout

@@ -61,7 +61,7 @@ def compare(db, cur, args):
     with History(db, create=False) as h:
         config = h.config_of(cur.context)
         current_id = h.run_id_of(cur.context, machine=args.machine)
-        series = {t.benchmark: t for t in trends.read(h, machine=machine, search=False)
+        series = {t.benchmark: t for t in trends.read(h, machine=machine, search=False, ratios=False)
                   if t.config == config}
     rows, gated, moved, twin_rows, control_rows = [], [], [], [], []
     used_runs = set()

@@ -39,27 +39,15 @@ def history(rng, runs, sigma, steps):
 
 
 def machine_noise(db):
-    """{series: run-to-run sigma of its log run medians}: each benchmark's, and each socklab
-    benchmark's ratio to its raw twin (labelled 'name ÷ raw'), in a real history."""
+    """{series: run-to-run sigma of its log run medians} of a real history's series of 5 runs or
+    more: each benchmark's, and each socklab benchmark's ratio to its raw twin."""
     with History(db, create=False) as h:
         found = trends.read(h, search=False)
-    by_key = {(t.benchmark, t.metric, t.machine, t.config): t for t in found}
-
-    def sigma(values):
-        logs = np.log(values)
-        return float(1.4826 * np.median(np.abs(logs - np.median(logs))))
-
     noise = {}
     for t in found:
-        if len(t.points) < 5:
-            continue
-        noise[f"{t.benchmark} on {t.machine}"] = sigma([p.median for p in t.points])
-        twin = by_key.get((trends.twin_of(t.benchmark), t.metric, t.machine, t.config))
-        if twin is not None:
-            theirs = {p.run_id: p.median for p in twin.points}
-            ratios = [p.median / theirs[p.run_id] for p in t.points if theirs.get(p.run_id)]
-            if len(ratios) >= 5:
-                noise[f"{t.benchmark} ÷ raw on {t.machine}"] = sigma(ratios)
+        if len(t.points) >= 5:
+            logs = np.log([p.median for p in t.points])
+            noise[f"{t.name} on {t.machine}"] = float(1.4826 * np.median(np.abs(logs - np.median(logs))))
     return noise
 
 

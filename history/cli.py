@@ -22,6 +22,7 @@ import re
 import sys
 
 from common.errors import InputError
+from common.units import format_value
 from history import trends
 from history.store import History
 
@@ -56,8 +57,14 @@ def cmd_add(args):
     return 0
 
 
-def _interval_text(p):
-    return f"[{p.low:.6g}, {p.high:.6g}]" if p.low is not None else "(too few repetitions for an interval)"
+def _value_text(t, value):
+    return f"{value:.3f}" if t.of_ratio else format_value(t.metric, value)
+
+
+def _point_text(t, p):
+    interval = (f"[{_value_text(t, p.low)}, {_value_text(t, p.high)}]" if p.low is not None
+                else "(too few repetitions for an interval)")
+    return f"{_value_text(t, p.median)} {interval} ({len(p.repetitions)} repetitions)"
 
 
 def cmd_show(args):
@@ -75,13 +82,12 @@ def cmd_show(args):
             raise InputError(f"--plot: {e}; choose fewer with --benchmark") from None
     for t in found:
         shown = t.points[-args.last:] if args.last else t.points
-        print(f"{t.benchmark} {t.metric} on {t.label(with_config=True)}: {len(t.points)} runs"
+        print(f"{t.name} {t.metric} on {t.label(with_config=True)}: {len(t.points)} runs"
               + (f", the last {len(shown)}" if len(shown) < len(t.points) else ""))
         starts = {t.points[c.index].run_id: (c, cause) for c, cause in zip(t.changes, t.causes)}
         for p in shown:
             mark = f"  <- {100 * (starts[p.run_id][0].ratio - 1):+.1f} % starts here" if p.run_id in starts else ""
-            print(f"  {p.date}  {p.commit[:12]:12}  {p.median:.6g} {_interval_text(p)} "
-                  f"({len(p.repetitions)} repetitions){mark}")
+            print(f"  {p.date}  {p.commit[:12]:12}  {_point_text(t, p)}{mark}")
     if figure is not None:
         write_figure(figure, args.plot)
         print(f"socklab history: plot in {args.plot}", file=sys.stderr)

@@ -33,6 +33,11 @@ class Trend:
     points: list
     changes: list = field(default_factory=list)  # history.changes.Change
     causes: list = field(default_factory=list)   # per change: what moved it, in words
+    of_ratio: bool = False  # the series of socklab ÷ its raw twin, run by run, not the benchmark's own
+
+    @property
+    def name(self):
+        return f"{self.benchmark} ÷ raw" if self.of_ratio else self.benchmark
 
     @property
     def family(self):
@@ -64,20 +69,44 @@ def _point(date, commit, run_id, values):
                  list(values))
 
 
-def read(history, benchmark_like=None, machine=None, since=None, search=True):
-    """[Trend] of the history's series, sorted by benchmark, machine and configuration; with
-    `search`, each series' changes found (once) and named by their cause."""
+def _ratio_trend(trend, twin):
+    """socklab ÷ raw run by run (the runs both have): the ratio of the run medians, with the Moses
+    interval of the ratio of their repetitions. The machine's drift moves both twins and cancels
+    here, so this series is several times quieter than either (measured: README)."""
+    theirs = {p.run_id: p for p in twin.points}
+    points = []
+    for p in trend.points:
+        raw = theirs.get(p.run_id)
+        if raw is None or not raw.median:
+            continue
+        interval = stats.ratio_interval(raw.repetitions, p.repetitions)
+        points.append(Point(p.date, p.commit, p.run_id, p.median / raw.median,
+                            *(interval[:2] if interval else (None, None)), p.repetitions))
+    return Trend(trend.benchmark, trend.metric, trend.machine, trend.config, points, of_ratio=True)
+
+
+def read(history, benchmark_like=None, machine=None, since=None, search=True, ratios=True):
+    """[Trend] of the history's series, sorted by benchmark, machine and configuration, each
+    socklab benchmark's ratio to its raw twin after its own (with `ratios`); with `search`, each
+    series' changes found (once) and named by their cause."""
     trends = {key: Trend(*key, [_point(*p) for p in points])
               for key, points in history.series(benchmark_like, machine, since).items()}
+    twins = {key: trends.get((twin_of(key[0]), *key[1:])) for key in trends}
+    ratio_of = {key: _ratio_trend(t, twins[key]) for key, t in trends.items() if ratios and twins[key]}
     if search:
-        for t in trends.values():
+        for t in list(trends.values()) + list(ratio_of.values()):
             t.changes = find_changes([p.median for p in t.points])
-        for (bench, metric, mach, config), t in trends.items():
-            twin = trends.get((twin_of(bench), metric, mach, config))
+        for key, t in trends.items():
+            twin = twins[key]
             # the twin's runs must be the same runs for its changes to be compared index by index
             same_runs = twin is not None and [p.run_id for p in twin.points] == [p.run_id for p in t.points]
             t.causes = [_cause(c, twin.changes if same_runs else None) for c in t.changes]
-    return [trends[k] for k in sorted(trends)]
+        for t in ratio_of.values():
+            t.causes = ["socklab moved against its raw twin: socklab's code changed"] * len(t.changes)
+    ordered = []
+    for key in sorted(trends):
+        ordered += [trends[key]] + ([ratio_of[key]] if key in ratio_of else [])
+    return ordered
 
 
 def _cause(change, twin_changes):
@@ -92,6 +121,6 @@ def change_text(trend, change, cause):
     """One line naming a change: its size with interval, its first commit, its p and its cause."""
     point = trend.points[change.index]
     interval = "" if change.low is None else f" [{100 * (change.low - 1):+.1f} %, {100 * (change.high - 1):+.1f} %]"
-    return (f"{trend.benchmark} {trend.metric} on {trend.machine}: {100 * (change.ratio - 1):+.1f} %{interval} "
+    return (f"{trend.name} {trend.metric} on {trend.machine}: {100 * (change.ratio - 1):+.1f} %{interval} "
             f"from commit {point.commit} ({point.date}, run {change.index + 1} of {len(trend.points)}, "
             f"p = {change.p_value:.3f}); {cause}")

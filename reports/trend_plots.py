@@ -1,6 +1,7 @@
-"""Trend figures from a history (history.trends): one panel per benchmark, each run's median with
-its 95 % interval over time, one line per machine (and configuration, when a machine ran several),
-the changes found marked where they start."""
+"""Trend figures from a history (history.trends): one panel per series (a benchmark, or a socklab
+benchmark's ratio to its raw twin), each run's median with its 95 % interval over time, one line
+per machine (and configuration, when a machine ran several), the changes found marked where they
+start."""
 import math
 from datetime import datetime
 
@@ -24,7 +25,7 @@ def _when(date):
 
 def figure(trends, title):
     """A Figure with one panel per benchmark of `trends`, or None when they hold no runs."""
-    benchmarks = sorted({t.benchmark for t in trends})
+    benchmarks = sorted({t.name for t in trends})
     if not benchmarks:
         return None
     if len(benchmarks) > MAX_PANELS:
@@ -35,17 +36,17 @@ def figure(trends, title):
     fig.suptitle(title)
     configs = {}
     for t in trends:
-        configs.setdefault((t.benchmark, t.machine), set()).add(t.config)
+        configs.setdefault((t.name, t.machine), set()).add(t.config)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    lines = sorted({t.label(len(configs[(t.benchmark, t.machine)]) > 1) for t in trends})
+    lines = sorted({t.label(len(configs[(t.name, t.machine)]) > 1) for t in trends})
     for ax, bench in zip(axes.flat, benchmarks):
-        for t in (t for t in trends if t.benchmark == bench):
-            label = t.label(len(configs[(t.benchmark, t.machine)]) > 1)
+        for t in (t for t in trends if t.name == bench):
+            label = t.label(len(configs[(t.name, t.machine)]) > 1)
             dated = [(_when(p.date), p) for p in t.points]
             dated = [(when, p) for when, p in dated if when is not None]
             if not dated:
                 continue
-            _, unit, scale = METRICS.get(t.metric, (True, "", 1.0))
+            _, unit, scale = (True, "", 1.0) if t.of_ratio else METRICS.get(t.metric, (True, "", 1.0))
             xs = [when for when, _ in dated]
             ys = [scale * p.median for _, p in dated]
             # a run with too few repetitions for an interval is drawn without a bar
@@ -58,7 +59,7 @@ def figure(trends, title):
                 start = _when(t.points[c.index].date)
                 if start is not None:
                     ax.axvline(start, color=colour, linestyle=":", linewidth=1)
-            ax.set_ylabel(f"{t.metric} ({unit})" if unit else t.metric, fontsize=8)
+            ax.set_ylabel("socklab ÷ raw" if t.of_ratio else f"{t.metric} ({unit})" if unit else t.metric, fontsize=8)
         ax.set_title(bench, fontsize=8)
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
         ax.tick_params(axis="y", labelsize=7)

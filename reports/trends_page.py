@@ -10,7 +10,7 @@ def changes_table(trends):
     """(header, rows): every change found, largest first."""
     found = [(t, c, cause) for t in trends for c, cause in zip(t.changes, t.causes)]
     found.sort(key=lambda f: -abs(f[1].ratio - 1))
-    rows = [[t.benchmark, t.label(with_config=True), f"{100 * (c.ratio - 1):+.1f} %",
+    rows = [[t.name, t.label(with_config=True), f"{100 * (c.ratio - 1):+.1f} %",
              "-" if c.low is None else f"[{100 * (c.low - 1):+.1f} %, {100 * (c.high - 1):+.1f} %]",
              t.points[c.index].commit[:12], t.points[c.index].date, f"{c.p_value:.3f}", cause] for t, c, cause in found]
     return HEADER, rows
@@ -21,12 +21,12 @@ def figures(trends):
     made = []
     for family in sorted({t.family for t in trends}):
         of_family = [t for t in trends if t.family == family]
-        benchmarks = sorted({t.benchmark for t in of_family})
+        benchmarks = sorted({t.name for t in of_family})
         chunks = [benchmarks[i:i + trend_plots.MAX_PANELS] for i in range(0, len(benchmarks), trend_plots.MAX_PANELS)]
         for i, chunk in enumerate(chunks):
             stem = f"trend_{family}" + (f"_{i + 1}" if len(chunks) > 1 else "")
             title = f"{family}: run medians over time" + (f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else "")
-            made.append((stem, title, trend_plots.figure([t for t in of_family if t.benchmark in chunk], title)))
+            made.append((stem, title, trend_plots.figure([t for t in of_family if t.name in chunk], title)))
     return made
 
 

@@ -35,12 +35,16 @@ def test_runs_are_added_once_and_changes_named_with_their_cause(tmp_path, capsys
     assert "already there" in capsys.readouterr().out
     assert main(["changes", "--db", db]) == 0
     lines = capsys.readouterr().out.splitlines()
-    code = [line for line in lines if line.startswith("tcp_stream/socklab/size:64 ")]
-    machine = [line for line in lines if line.startswith("udp_stream/socklab/size:64 ")]
+    code = [line for line in lines if line.startswith("tcp_stream/socklab/size:64 bytes")]
+    machine = [line for line in lines if line.startswith("udp_stream/socklab/size:64 bytes")]
     assert len(code) == 1 and "from commit c25 " in code[0] and "socklab's code changed" in code[0], lines
     assert code[0].split(": ", 1)[1].startswith("-1"), code  # about -15 %
     assert len(machine) == 1 and "from commit c15 " in machine[0] and "the machine changed" in machine[0], lines
     assert not [line for line in lines if line.startswith("tcp_stream/raw/")]
+    # the ratio to the twin moved where the code changed, and not where the machine did
+    ratio = [line for line in lines if line.startswith("tcp_stream/socklab/size:64 ÷ raw ")]
+    assert len(ratio) == 1 and "from commit c25 " in ratio[0] and "socklab's code changed" in ratio[0], lines
+    assert not [line for line in lines if line.startswith("udp_stream/socklab/size:64 ÷ raw ")]
 
 
 def test_the_benchmark_filter_and_a_bad_pattern(tmp_path, capsys):
@@ -86,14 +90,19 @@ def test_show_plots_one_line_per_machine_and_refuses_what_it_cannot_draw(tmp_pat
     assert main(["show", "--db", db, "--benchmark", "^udp_stream/", "--plot", str(plot)]) == 0
     svg = plot.read_text()  # matplotlib keeps each text as a comment beside its drawing
     assert svg.count("<!-- udp_stream/socklab/size:64 -->") == 1 and svg.count("<!-- udp_stream/raw/size:64 -->") == 1
+    assert svg.count("<!-- udp_stream/socklab/size:64 ÷ raw -->") == 1
     with History(db, create=False) as h:
         fig = trend_plots.figure(trends.read(h, benchmark_like=re.compile("^udp_stream/").search), "t")
+    assert [ax.get_title() for ax in fig.axes] == ["udp_stream/raw/size:64", "udp_stream/socklab/size:64",
+                                                    "udp_stream/socklab/size:64 ÷ raw"]
     for ax in fig.axes:
         _, labels = ax.get_legend_handles_labels()
         assert labels == ["vm", "other"] or labels == ["other", "vm"]
         assert sorted(len(bars.lines[0].get_xdata()) for bars in ax.containers) == [12, 30]
-        # the +20 % from run 15 on is marked on vm's line; other's 12 runs end before it
-        assert len([line for line in ax.get_lines() if line.get_linestyle() == ":"]) == 1
+        # the +20 % from run 15 on is marked on vm's line (other's 12 runs end before it); the
+        # ratio did not move
+        marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+        assert len(marks) == (0 if ax.get_title().endswith("÷ raw") else 1), ax.get_title()
     capsys.readouterr()
     assert main(["show", "--db", db, "--plot", str(tmp_path / "trend.pdf")]) == 2
     assert "--plot writes a .png or .svg file" in capsys.readouterr().err

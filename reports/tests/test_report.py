@@ -550,11 +550,13 @@ def test_a_history_adds_a_trends_page_with_its_changes_and_a_report_without_one_
         assert f'<img src="trend_{family}.svg"' in page and (out / f"trend_{family}.png").is_file()
     # the change socklab's code made (tcp_stream's socklab twin only), and the one the machine made (both twins)
     summary = (out / "summary.md").read_text()
-    [code] = [row for row in summary.splitlines() if row.startswith("| tcp_stream/socklab/size:64 ")]
+    [code] = [row for row in summary.splitlines() if row.startswith("| tcp_stream/socklab/size:64 |")]
     assert "| -1" in code and "| c25 " in code and "socklab's code changed" in code, code
+    [ratio] = [row for row in summary.splitlines() if row.startswith("| tcp_stream/socklab/size:64 ÷ raw |")]
+    assert "| -1" in ratio and "| c25 " in ratio, ratio
     udp = [row for row in summary.splitlines() if row.startswith(("| udp_stream/socklab/", "| udp_stream/raw/"))]
     assert len(udp) == 2 and "the machine changed" in udp[0] + udp[1] and "no raw twin" in udp[0] + udp[1], udp
-    assert "4 series over 40 runs" in summary and "trends.html" in (out / "index.html").read_text()
+    assert "6 series over 40 runs" in summary and "trends.html" in (out / "index.html").read_text()
     r = run(LINUX, "-o", out)
     assert r.returncode == 0, r.stderr
     assert not (out / "trends.html").exists() and not list(out.glob("trend_*"))

@@ -24,7 +24,10 @@ class Sqlite:
 
     def __init__(self, path, timeout):
         self.timeout = timeout
-        self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        try:
+            self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as e:
+            raise Unreachable(f"cannot open it ({first_line(e)})") from None
         self.conn.execute("PRAGMA foreign_keys = ON")
 
     @staticmethod

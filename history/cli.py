@@ -24,7 +24,7 @@ import sys
 from common.errors import InputError
 from common.units import format_value
 from history import trends
-from history.store import History
+from history.store import History, read_run
 
 DEFAULT_DB = "socklab-out/history.sqlite"
 RUN_FILES = ("bench.json", "conformance.json")
@@ -49,10 +49,11 @@ def _select(args):
 
 
 def cmd_add(args):
-    runs = [(run, run_files(run)) for run in args.runs]  # every argument checked before the file is touched
+    # every run read and checked before the history is touched
+    runs = [(run, read_run(run_files(run), machine=args.machine)) for run in args.runs]
     with History(args.db) as h:
-        for run, files in runs:
-            run_id, added = h.add(files, machine=args.machine)
+        for run, record in runs:
+            run_id, added = h.keep(record)
             print(f"socklab history: {run}: {'added' if added else 'already there'} as {run_id}")
     return 0
 

@@ -6,6 +6,7 @@ again (or two writers adding it at once) changes nothing and a failure leaves no
 half-written. The database carries its schema version; an older one is migrated in place (in one
 transaction) when opened, a newer or foreign one refused."""
 import contextlib
+from dataclasses import dataclass
 import hashlib
 import json
 import pathlib
@@ -62,10 +63,13 @@ class History:
     def __init__(self, db, create=True, timeout=5.0):
         self.db = backends.shown(db)
         self.timeout = timeout
+        self.create = create
         if not backends.is_server(db):
             path = pathlib.Path(db)
             if not path.exists() and not create:
                 _fail(self.db, "no such history")
+            if path.is_dir():
+                _fail(self.db, "a folder, not a history file")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
@@ -125,8 +129,11 @@ class History:
     def _ready(self):
         """Creates an empty database's tables, or migrates an older schema, in one transaction
         that ends at this schema version."""
-        if self._schema_version(self.backend.conn.cursor()) == SCHEMA_VERSION:
+        version = self._schema_version(self.backend.conn.cursor())
+        if version == SCHEMA_VERSION:
             return
+        if version is None and not self.create:
+            _fail(self.db, "an empty database, not a history yet (history add makes one)")
         with self._writing() as cur:
             version = self._schema_version(cur)  # again, holding the lock: another writer may have done it
             if version == SCHEMA_VERSION:
@@ -171,45 +178,29 @@ class History:
     def add(self, files, machine=None, commit=None):
         """Records one run made of `files` (its bench.json and/or conformance.json). Returns
         (run_id, added): added is False when the run was there already."""
-        runs = [load(str(f)) for f in files]
-        context = next((r.context for r in runs if isinstance(r, BenchRun)), None) or runs[0].context
-        if not context:
-            raise InputError(f"{files[0]}: the run has no context (commit, date, machine) to be kept by")
-        run_id = self.run_id_of(context, machine, commit)
-        record = (run_id, str(commit or context.get("socklab_commit", "unknown")),
-                  str(context.get("date", "")), str(machine or context.get("host_name", "unknown")),
-                  str(context.get("kernel", "")), str(context.get("placement", "")),
-                  str(context.get("profile", "")), ",".join(str(f) for f in files),
-                  datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), self.config_of(context))
-        samples, outcomes = [], []
-        for r in runs:
-            if isinstance(r, BenchRun):
-                for b in r.benchmarks.values():
-                    params = json.dumps(b.params, sort_keys=True)
-                    for metric, values in b.samples.items():
-                        samples += [(run_id, b.name, b.family, b.impl, b.size, params, metric, i, v,
-                                     int(metric == b.headline)) for i, v in enumerate(values)]
-            else:
-                outcomes += [(run_id, row["id"], r.implementation, row["status"]) for row in r.behaviours]
+        return self.keep(read_run(files, machine, commit))
+
+    def keep(self, run):
+        """Records a run read by read_run; (run_id, added) as add."""
         sql = self.backend.sql
         try:
             with self._writing() as cur:
-                cur.execute(sql("SELECT 1 FROM runs WHERE run_id = ?"), (run_id,))
+                cur.execute(sql("SELECT 1 FROM runs WHERE run_id = ?"), (run.run_id,))
                 if cur.fetchone():
-                    return run_id, False
+                    return run.run_id, False
                 cur.execute(sql("""INSERT INTO runs (run_id, commit_id, date, machine, kernel, placement, profile,
-                                   source, added, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""), record)
+                                   source, added, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""), run.record)
                 self.backend.insert_many(cur, sql("""INSERT INTO samples (run_id, benchmark, family, impl, size, params,
                                          metric, repetition, value, headline) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""),
-                                         samples)
+                                         run.samples)
                 # a behaviour reported twice by one implementation is kept once
                 self.backend.insert_many(cur, sql("INSERT INTO outcomes VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"),
-                                         outcomes)
+                                         run.outcomes)
         except self.backend.errors as e:
             if self.backend.locked(e):
                 self._locked()
-            _fail(self.db, f"run {run_id} not added, nothing written ({backends.first_line(e)})")
-        return run_id, True
+            _fail(self.db, f"run {run.run_id} not added, nothing written ({backends.first_line(e)})")
+        return run.run_id, True
 
     def runs(self):
         cols = ("run_id", "commit_id", "date", "machine", "kernel", "placement", "profile", "config")
@@ -236,3 +227,38 @@ class History:
             values.setdefault((bench, metric, mach, config), {}).setdefault((date, run_id, commit), []).append(v)
         return {key: [(date, commit, run_id, vs) for (date, run_id, commit), vs in sorted(by_run.items())]
                 for key, by_run in values.items()}
+
+
+@dataclass
+class Run:
+    """A run read from its files, ready to be kept: its name, its row in `runs`, its samples and
+    its conformance outcomes."""
+    run_id: str
+    record: tuple
+    samples: list
+    outcomes: list
+
+
+def read_run(files, machine=None, commit=None):
+    """Reads and checks a run's result files (nothing is written): the Run to keep."""
+    runs = [load(str(f)) for f in files]
+    context = next((r.context for r in runs if isinstance(r, BenchRun)), None) or runs[0].context
+    if not context:
+        raise InputError(f"{files[0]}: the run has no context (commit, date, machine) to be kept by")
+    run_id = History.run_id_of(context, machine, commit)
+    record = (run_id, str(commit or context.get("socklab_commit", "unknown")),
+              str(context.get("date", "")), str(machine or context.get("host_name", "unknown")),
+              str(context.get("kernel", "")), str(context.get("placement", "")),
+              str(context.get("profile", "")), ",".join(str(f) for f in files),
+              datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), History.config_of(context))
+    samples, outcomes = [], []
+    for r in runs:
+        if isinstance(r, BenchRun):
+            for b in r.benchmarks.values():
+                params = json.dumps(b.params, sort_keys=True)
+                for metric, values in b.samples.items():
+                    samples += [(run_id, b.name, b.family, b.impl, b.size, params, metric, i, v,
+                                 int(metric == b.headline)) for i, v in enumerate(values)]
+        else:
+            outcomes += [(run_id, row["id"], r.implementation, row["status"]) for row in r.behaviours]
+    return Run(run_id, record, samples, outcomes)

@@ -34,6 +34,9 @@ TOOLS = {
     "python-reference": ("conformance/reference/python_reference.py", ["--catalog", "{bad}", "--report", "{out}"]),
     "run-peers": ("bench/peers/run_peers.py", ["{bad}", "--tools", "none"]),
     "convert": ("bench/peers/convert.py", ["iperf3", "{bad}"]),
+    "history-add": ("history/cli.py", ["add", "--db", "{out}", "{bad}"]),
+    "history-show": ("history/cli.py", ["show", "--db", "{bad}"]),
+    "gate-history": ("ci/gate.py", ["--history", "{bad}", "--current", str(GOOD_BENCH), "--json", "{out}"]),
 }
 
 

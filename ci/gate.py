@@ -160,6 +160,15 @@ def decide(tests, alpha, min_reps):
             row["verdict"] = V.SAME
 
 
+def settle(gated, moved, twin_rows, control_rows, alpha, floor):
+    """Holm over the gated tests and, apart, over the tests of whether the machine moved; then the
+    twin rows and the controls take their verdicts from them."""
+    decide(gated, alpha, floor)
+    decide(moved, alpha, floor)
+    settle_twins(twin_rows)
+    settle_controls(control_rows)
+
+
 def settle_twins(twin_rows):
     """A socklab row gated on its ratio to the raw twin takes the ratio's verdict, and shows its own
     change beside it: moved while the ratio did not is the machine's doing (machine-changed)."""
@@ -231,10 +240,7 @@ def compare_benchmarks(base, cur, args):
                 test = judge(row, xb, xc, metric, threshold, args)
                 if test:
                     gated.append(test)
-    decide(gated, args.alpha, args.min_reps)
-    decide(moved, args.alpha, args.min_reps)
-    settle_twins(twin_rows)
-    settle_controls(control_rows)
+    settle(gated, moved, twin_rows, control_rows, args.alpha, args.min_reps)
     for name, c in cur.benchmarks.items():
         if name not in base.benchmarks and c.impl not in PEER_TOOLS:
             rows.append({"name": name, "metric": c.headline, "verdict": V.ERROR if c.errors else V.NEW,

@@ -17,7 +17,7 @@ import statistics
 
 from common import verdicts as V
 from common.results import bench_name, higher_is_better
-from ci.gate import PEER_TOOLS, decide, settle_controls, settle_twins
+from ci.gate import PEER_TOOLS, settle
 from history import trends
 from history.changes import find_changes
 from history.store import History
@@ -112,10 +112,7 @@ def compare(db, cur, args):
             test = judge(row, runs, c.median(metric), metric, threshold, args.min_runs)
             if test:
                 gated.append(test)
-    decide(gated, args.alpha, args.min_runs)
-    decide(moved, args.alpha, args.min_runs)
-    settle_twins(twin_rows)
-    settle_controls(control_rows)
+    settle(gated, moved, twin_rows, control_rows, args.alpha, args.min_runs)
     # what the latest run in the history measured and this run did not
     latest = max(((p.date, p.run_id) for t in series.values() for p in t.points if p.run_id != current_id),
                  default=None)

@@ -4,6 +4,7 @@ file and the first violation."""
 import json
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from common import schemas, verdicts
 from common.errors import InputError
@@ -71,3 +72,23 @@ def test_a_readers_error_names_the_file_the_format_and_the_first_violation():
         schemas.check(doc, "differential", "d.json")
     assert str(e.value) == ("d.json: not a valid differential document: different: -1 is less than the minimum of 0 "
                             "(and 1 more)")
+
+
+BENCH = schemas.SCHEMAS.parent / "reports" / "tests" / "fixtures" / "bench_v2.json"
+DAMAGE = [("a repetition", lambda d: d["benchmarks"][3].update(real_time="slow")),
+          ("a summary row", lambda d: d["socklab"]["summary"][1].pop("median")),
+          ("a summary's costs", lambda d: d["socklab"]["summary"][0]["cpu_ns_per_op"].update(n=-1)),
+          ("an overhead row", lambda d: d["socklab"]["overhead"][0].update(verdict="maybe")),
+          ("nothing", lambda d: None)]
+
+
+@pytest.mark.parametrize("what, damage", DAMAGE, ids=[w for w, _ in DAMAGE])
+def test_the_inlined_schema_finds_what_the_referencing_one_finds(what, damage):
+    """The validator inlines the schema's $defs for speed: it must judge every document as the
+    schema as written does."""
+    doc = json.loads(BENCH.read_text())
+    damage(doc)
+    as_written = Draft202012Validator(json.loads((schemas.SCHEMAS / "bench.schema.json").read_text()))
+    expected = sorted(e.message for e in as_written.iter_errors(doc))
+    assert sorted(e.message for e in schemas.validator("bench").iter_errors(doc)) == expected
+    assert bool(expected) == (what != "nothing")

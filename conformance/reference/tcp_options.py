@@ -148,8 +148,11 @@ def window_clamp_has_a_floor(t):
         floor = smallest.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2
         t.observe("default", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP))
         t.observe("floor", floor)
-        t.observe("settings", read_backs(s, socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP,
-                                         (0, 1, 100, floor - 1, floor, 5000, INT_MAX, -1)))
+        settings = read_backs(s, socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP,
+                              (0, 1, 100, floor - 1, floor, 5000, INT_MAX, -1))
+        t.observe("settings", settings)
+        t.equal(settings, f"0:0 1:{floor} 100:{floor} {floor - 1}:{floor} {floor}:{floor} 5000:5000 "
+                f"{INT_MAX}:{INT_MAX} -1:{floor}", "settings")
 
 
 @scenario("TCP-OPT-10")

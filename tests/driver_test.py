@@ -29,6 +29,12 @@ def run(*args, env=None):
         (("conform", "-o"), "conform: -o needs a folder"),
         (("conform", "--reference", "ruby"), "conform: unknown reference 'ruby' (the one reference is: python)"),
         (("conform", "--reference"), "conform: --reference needs an implementation (python)"),
+        (("conform", "--kernel"), "conform: --kernel needs a kernel (e.g. 6.1, 6.12-rt)"),
+        (("conform", "--only", "UDP"), "conform: --only and --timeout go with --kernel"),
+        (("conform", "--kernel", "6.1", "--reference", "python"),
+         "conform: --kernel runs the reference itself and does not soak; drop --reference/--soak"),
+        (("conform", "--kernel", "6.1", "--timeout", "soon"),
+         "conform: --timeout takes a whole number of seconds of at least 1"),
         (("run", "--", "x"), "run: unexpected arguments after --"),
         (("bench", "--bogus"), "bench: unknown option '--bogus'"),
     ],
@@ -42,6 +48,18 @@ def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
     command = args[0] if args and args[0] in ("run", "test", "doctor", "conform", "bench") else "<command>"
     assert rest[0].startswith(f"usage: ./socklab {command}"), rest
     assert r.stdout == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--kernel", "5.4"), "--kernel '5.4': not a packaged kernel (known: 6.1, 6.1-rt, 6.1-cloud"),
+    (("--kernel", "6.1", "--only", "udp;reboot"), "--only 'udp;reboot': needs catalog ID prefixes"),
+])
+def test_a_kernel_run_refuses_bad_input_before_building_anything(args, message):
+    r = run("conform", *args)
+    assert r.returncode == 2
+    lines = [line for line in r.stderr.splitlines() if not line.startswith("socklab: note:")]
+    assert len(lines) == 1 and lines[0].startswith(f"socklab conform: {message}"), r.stderr
+    assert "configure" not in r.stdout and "build" not in r.stdout
 
 
 @pytest.mark.parametrize(

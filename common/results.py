@@ -289,11 +289,23 @@ def _conformance(path, doc):
     return ConformanceRun(path, context, str(doc.get("implementation", "socklab")), rows, summary)
 
 
-def load(path):
-    """A BenchRun or a ConformanceRun, by the file's shape."""
+@dataclass
+class PlatformsMatrix:
+    """A behaviour x platform matrix (platforms.json of ./socklab conform --platforms)."""
+    path: str
+    doc: dict
+
+
+def load(path, matrix=False):
+    """A BenchRun or a ConformanceRun, by the file's shape; with `matrix`, a PlatformsMatrix too."""
     doc = read_json(path)
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not a JSON object (socklab results are objects)")
+    if doc.get("schema") == "socklab-platforms":
+        if not matrix:
+            raise InputError(f"{path}: a behaviour x platform matrix (platforms.json): the report reads it, not this")
+        schemas.check(doc, "platforms", path)
+        return PlatformsMatrix(path, doc)
     if doc.get("schema") == "socklab-conformance-report" or "behaviours" in doc:
         if "schema" in doc:  # what says it is a conformance report must be one
             schemas.check(doc, "conformance", path)

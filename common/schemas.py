@@ -8,7 +8,7 @@ import pathlib
 from common.errors import InputError
 
 SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "schemas"
-NAMES = ("bench", "conformance", "differential", "gate", "platform", "remote-control")
+NAMES = ("bench", "conformance", "differential", "gate", "platform", "platforms", "remote-control")
 
 
 @functools.cache

@@ -450,6 +450,31 @@ def _status_class(text):
             "UNSETTLED": ' class="skip"', "insufficient": ' class="skip"', "absent": ' class="skip"'}.get(word, "")
 
 
+def platforms_blocks(doc):
+    """A behaviour x platform matrix: the platforms, then the settings and behaviours that differ
+    between them, with each platform's values side by side."""
+    platforms, summary = doc["platforms"], doc["summary"]
+    labels = [f"{p['kernel']} ({p['release']}{', emulated' if p['emulated'] else ''})" for p in platforms]
+    blocks = [("text", f"Each platform against {doc['reference']}, socklab against socklab and CPython against "
+                       "CPython; measured values (timings, ports, fill levels) are not compared. An emulated platform "
+                       "observes semantics, not speed."),
+              ("table", ["platform", "release", "package", "date", "seconds", "socklab", "python"],
+               [[p["platform"], p["release"], p["package"] or "—", p["date"], p["seconds"],
+                 *(f"exit {v}" if v is not None else "no status" for v in p["suites"].values())] for p in platforms])]
+    settings = [r for r in doc["settings"] if r["differs"]]
+    if settings:
+        blocks += [("text", "Settings that differ:"),
+                   ("table", ["setting", *labels], [[r["name"], *("—" if v is None else v for v in r["values"])]
+                                                    for r in settings])]
+    rows = [r for r in doc["behaviours"] if r["differs"]]
+    blocks.append(("text", f"Behaviours where platforms differ: {summary['differ']} of {summary['compared']} compared"
+                           + ("." if rows else " (none).")))
+    if rows:
+        blocks.append(("table", ["behaviour", "statement", *labels], [[r["id"], r["statement"], *r["by_platform"]]
+                                                                      for r in rows]))
+    return blocks
+
+
 def sections(report):
     """(title, [blocks]) in order; a block is ("table", header, rows), ("text", str) or ("figure", name, title)."""
     out = [("Runs", [("lines", header_lines(report)), ("table", *contexts_table(report.contexts))])]
@@ -496,6 +521,8 @@ def sections(report):
         if rows:
             blocks.append(("table", header, rows))
         out.append(("Conformance", blocks))
+    for matrix in report.platforms:
+        out.append((f"Across platforms ({matrix.path})", platforms_blocks(matrix.doc)))
     out.append(("Plots", [("figure", name, title) for name, title in report.figures]))
     if report.trends:
         header, rows = trends_page.changes_table(report.trends)

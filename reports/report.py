@@ -3,8 +3,8 @@
 
 usage: report.py RESULT.json... [-o DIR] [--label NAME=FILE ...] [--baseline FILE] [--verdict FILE] [--history DB]
 
-Inputs are socklab-bench JSON (Google Benchmark format plus context, peer-tool rows included) and
-socklab-conform reports, in any mix; runs are labelled from their context unless --label names them.
+Inputs are socklab-bench JSON (Google Benchmark format plus context, peer-tool rows included),
+socklab-conform reports and behaviour x platform matrices (platforms.json), in any mix; runs are labelled from their context unless --label names them.
 With --history (a results history, see `socklab history`), trends.html shows every series over time
 and the changes found in it.
 Every input is read and checked before anything is written; the files land in DIR only once all
@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from common import schemas
-from common.results import BenchRun, InputError, load, load_bench, read_json, run_label
+from common.results import BenchRun, InputError, PlatformsMatrix, load, load_bench, read_json, run_label
 from history import trends
 from history.store import History
 from reports import plots, render, trends_page
@@ -36,6 +36,7 @@ class Report:
     bench_labels: list = field(default_factory=list)
     conf_runs: list = field(default_factory=list)
     conf_labels: list = field(default_factory=list)
+    platforms: list = field(default_factory=list)  # PlatformsMatrix: behaviour x platform tables
     contexts: list = field(default_factory=list)  # (label, kind, path, context)
     base: BenchRun | None = None
     base_label: str = ""
@@ -76,7 +77,10 @@ def load_inputs(args):
         return label if used[kind, label] == 1 else f"{label} ({used[kind, label]})"
 
     for path in paths:
-        run = load(path)
+        run = load(path, matrix=True)
+        if isinstance(run, PlatformsMatrix):
+            report.platforms.append(run)
+            continue
         given = labels.get(os.path.abspath(path))
         kind = "benchmarks" if isinstance(run, BenchRun) else f"conformance ({run.implementation})"
         if isinstance(run, BenchRun):

@@ -90,3 +90,10 @@ def test_unknown_flag_is_exit_2_with_the_reason(tool):
 def test_results_fuzz_checks_its_own_arguments():
     r = run("fuzz/results_fuzz.py", ["--seconds", "-1"])
     assert r.returncode == 2 and "--seconds" in r.stderr
+
+
+def test_the_gate_refuses_a_platform_matrix_saying_what_reads_one():
+    matrix = ROOT / "reports/tests/fixtures/platforms.json"
+    r = run("ci/gate.py", ["--baseline", str(matrix), "--current", str(GOOD_CONF)])
+    assert r.returncode == 2 and one_clear_line(r.stderr), r.stderr
+    assert f"{matrix}: a behaviour x platform matrix (platforms.json): the report reads it" in r.stderr

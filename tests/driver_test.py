@@ -30,7 +30,8 @@ def run(*args, env=None):
         (("conform", "--reference", "ruby"), "conform: unknown reference 'ruby' (the one reference is: python)"),
         (("conform", "--reference"), "conform: --reference needs an implementation (python)"),
         (("conform", "--kernel"), "conform: --kernel needs a kernel (e.g. 6.1, 6.12-rt)"),
-        (("conform", "--only", "UDP"), "conform: --only and --timeout go with --kernel"),
+        (("conform", "--only", "UDP"), "conform: --only and --timeout go with --kernel or --platforms"),
+        (("conform", "--kernel", "6.1", "--platforms", "host"), "conform: --kernel or --platforms, not both"),
         (("conform", "--kernel", "6.1", "--reference", "python"),
          "conform: --kernel runs the reference itself and does not soak; drop --reference/--soak"),
         (("conform", "--kernel", "6.1", "--timeout", "soon"),
@@ -53,6 +54,7 @@ def test_usage_errors_exit_2_with_one_line_and_usage(args, message):
 @pytest.mark.parametrize("args, message", [
     (("--kernel", "5.4"), "--kernel '5.4': not a packaged kernel (known: 6.1, 6.1-rt, 6.1-cloud"),
     (("--kernel", "6.1", "--only", "udp;reboot"), "--only 'udp;reboot': needs catalog ID prefixes"),
+    (("--platforms", "host,5.4"), "--platforms 'host,5.4': 5.4 is no platform (known: host, 6.1, 6.1-rt"),
 ])
 def test_a_kernel_run_refuses_bad_input_before_building_anything(args, message):
     r = run("conform", *args)

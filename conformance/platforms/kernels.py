@@ -21,6 +21,7 @@ from common.errors import InputError
 SERIES = {"6.1": "bookworm", "6.12": "bookworm-backports"}
 # The flavour's part of the package name: linux-image-<abi>-<this>.
 FLAVOURS = {"": "amd64", "rt": "rt-amd64", "cloud": "cloud-amd64"}
+NAMES = [f"{s}-{f}" if f else s for s in SERIES for f in FLAVOURS]
 LISTS_MAX_AGE_S = 24 * 3600
 APT_LIMIT_S = 600
 
@@ -72,8 +73,7 @@ def parse(text):
     """The Spec a --kernel argument names; InputError for one that names no packaged kernel."""
     series, _, flavour = text.partition("-")
     if series not in SERIES or flavour not in FLAVOURS or (flavour == "" and text.endswith("-")):
-        known = ", ".join(f"{s}{'-' + f if f else ''}" for s in SERIES for f in FLAVOURS)
-        raise InputError(f"--kernel {text!r}: not a packaged kernel (known: {known})")
+        raise InputError(f"--kernel {text!r}: not a packaged kernel (known: {', '.join(NAMES)})")
     return Spec(series, flavour)
 
 

@@ -4,10 +4,8 @@ package choice (a stand-in apt-cache), the machine's mirror, --only, the initram
 order (a stand-in modules tree), the transport, and a boot against a stand-in QEMU that reports,
 fails to start, gives up or hangs; then the runner's exit codes for each of those."""
 import json
-import lzma
 import os
 import re
-import stat
 import subprocess
 import sys
 import textwrap
@@ -18,32 +16,12 @@ import pytest
 from common import schemas
 from common.errors import InputError
 from conformance.platforms import guest, initramfs, kernels, runner
-
-RELEASE = "6.1.0-99-amd64"
-
-
-def executable(path, text):
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
-
-
-@pytest.fixture
-def bin_dir(tmp_path, monkeypatch):
-    """A folder of stand-in tools put first on PATH."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
-    return folder
-
+from conformance.tests.platform_fakes import (BUILTIN_9P, NINE_P, RELEASE, executable, fake_apt_cache,
+                                              fake_kernel)
 
 PACKAGES = """linux-image-6.1.0-9-amd64 linux-image-6.1.0-47-amd64 linux-image-6.1.0-47-rt-amd64
 linux-image-6.1.0-47-amd64-dbg linux-image-6.1.0-47-amd64-unsigned linux-image-6.12.9+deb12-amd64
 linux-image-6.12.48+deb12-rt-amd64 linux-image-6.12.9+deb12-rt-amd64 linux-image-amd64"""
-
-
-def fake_apt_cache(bin_dir, names):
-    executable(bin_dir / "apt-cache", f"#!/bin/sh\ncat <<'EOF'\n{names}\nEOF\n")
 
 
 @pytest.mark.parametrize("text,series,flavour", [("6.1", "6.1", ""), ("6.1-rt", "6.1", "rt"),
@@ -148,26 +126,6 @@ def test_the_archive_is_what_busybox_cpio_reads(tmp_path):
     assert (tmp_path / "x/empty").read_bytes() == b""
 
 
-def module(depends):
-    return b"\x7fELF" + b"\x00" * 8 + f"license=GPL\x00depends={','.join(depends)}\x00name=x\x00".encode()
-
-
-def fake_kernel(root, config, modules=None, builtin=()):
-    """An unpacked package: boot/ (image, config) and lib/modules/RELEASE/ with `modules`
-    {relative path: depends} and modules.builtin listing `builtin`."""
-    (root / "boot").mkdir(parents=True)
-    (root / "boot" / f"vmlinuz-{RELEASE}").write_bytes(b"not a kernel")
-    (root / "boot" / f"config-{RELEASE}").write_text("".join(f"CONFIG_{k}={v}\n" for k, v in config.items()))
-    tree = root / "lib" / "modules" / RELEASE
-    tree.mkdir(parents=True)
-    for path, depends in (modules or {}).items():
-        (tree / path).parent.mkdir(parents=True, exist_ok=True)
-        data = module(depends)
-        (tree / path).write_bytes(lzma.compress(data) if path.endswith(".xz") else data)
-    (tree / "modules.builtin").write_text("".join(f"kernel/{b}.ko\n" for b in builtin))
-    return kernels.Kernel(kernels.parse("6.1"), "linux-image-6.1.0-99-amd64", RELEASE, root)
-
-
 def test_modules_load_after_what_they_depend_on(tmp_path):
     kernel = fake_kernel(tmp_path / "k", {}, {"fs/top.ko": ["mid", "base", "core"], "net/mid.ko.xz": ["base"],
                                               "lib/base.ko": [], "lib/unused.ko": []}, builtin=["core"])
@@ -209,53 +167,6 @@ def test_folders_under_tmp_are_shown_again_through_the_guests_tmp():
     assert script.index("tmpfs:tmp") < script.index("/host/tmp/clone")
 
 
-# Stands in for qemu-system-x86_64: records its arguments, then does what FAKE_QEMU says.
-FAKE_QEMU = textwrap.dedent("""\
-    #!/usr/bin/python3
-    import json, os, sys
-    args = sys.argv[1:]
-    open(os.environ["FAKE_QEMU_LOG"], "w").write(json.dumps(args) + "\\n" + str(os.getpid()))
-    shares = {}
-    for option in args:
-        if option.startswith("local,"):
-            fields = dict(kv.split("=", 1) for kv in option.split(",")[1:])
-            shares[fields["mount_tag"]] = fields["path"]
-    console = args[args.index("-serial") + 1].removeprefix("file:")
-    mode = os.environ["FAKE_QEMU"]
-    if mode == "fail":
-        print("qemu-system-x86_64: -machine q35: no such machine here", file=sys.stderr)
-        sys.exit(1)
-    if mode == "hang":
-        os.execv("/bin/sleep", ["sleep", "600"])
-    if mode == "gives-up":
-        open(console, "w").write("booting\\nsocklab-guest: cannot mount the host's root\\n")
-        sys.exit(0)
-    out = shares["results"]
-    open(os.path.join(out, "guest.started"), "w").write("6.1.0-99-amd64\\n")
-    for suite, status in (("socklab", os.environ.get("FAKE_SOCKLAB", "0")), ("python", "0")):
-        open(os.path.join(out, suite + ".status"), "w").write(status + "\\n")
-    open(os.path.join(out, "job.status"), "w").write("0\\n")
-""")
-
-
-@pytest.fixture
-def qemu(bin_dir, tmp_path, monkeypatch):
-    """The stand-in QEMU; `qemu(mode)` sets what it does and returns the file it records in."""
-    executable(bin_dir / guest.QEMU, FAKE_QEMU)
-    log = tmp_path / "qemu.args"
-    monkeypatch.setenv("FAKE_QEMU_LOG", str(log))
-
-    def use(mode, socklab_status=0):
-        monkeypatch.setenv("FAKE_QEMU", mode)
-        monkeypatch.setenv("FAKE_SOCKLAB", str(socklab_status))
-        return log
-    return use
-
-
-NINE_P = {"9P_FS": "m", "NET_9P_VIRTIO": "m"}
-BUILTIN_9P = ["drivers/virtio/virtio_pci", "net/9p/9pnet_virtio", "fs/9p/9p"]
-
-
 def boot(tmp_path, limit_s=60):
     kernel = fake_kernel(tmp_path / "k", NINE_P, builtin=BUILTIN_9P)
     (tmp_path / "out").mkdir()
@@ -295,17 +206,6 @@ def test_a_guest_that_gives_up_says_why(tmp_path, qemu):
     outcome = boot(tmp_path)
     assert (outcome.status, outcome.started, outcome.timed_out) == (None, False, False)
     assert outcome.complaint == "cannot mount the host's root"
-
-
-@pytest.fixture
-def cached_kernel(tmp_path, bin_dir):
-    """A cache holding kernel 6.1 (a stand-in, so nothing is fetched) with fresh package lists."""
-    cache = tmp_path / "cache"
-    fake_kernel(cache / "unpacked" / "linux-image-6.1.0-99-amd64", NINE_P, builtin=BUILTIN_9P)
-    (cache / "apt" / "lists").mkdir(parents=True)
-    (cache / "apt" / "lists" / ".updated").touch()
-    fake_apt_cache(bin_dir, "linux-image-6.1.0-99-amd64")
-    return cache
 
 
 def run_runner(tmp_path, capsys, cache, *extra):

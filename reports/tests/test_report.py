@@ -20,6 +20,7 @@ REPORT = HERE.parent / "report.py"
 LINUX, SECOND, BASE = FIX / "bench_linux.json", FIX / "bench_second.json", FIX / "bench_baseline.json"
 V2 = FIX / "bench_v2.json"  # a real quick run of schema 2 (intervals, costs), with interleaved peers
 CONF = FIX / "conformance_fail_skip.json"
+PLATFORMS = FIX / "platforms.json"  # a behaviour x platform matrix (conform --platforms) of the host and 6.1
 ALPHA = "Linux 6.1.0-13-amd64 alpha @aaaaaaa"
 
 
@@ -214,6 +215,30 @@ def test_python_reference_gets_its_own_column_beside_socklab(tmp_path):
     assert f"<th>{ALPHA} · socklab</th><th>{ALPHA} · python</th>" in html.split('<div class="matrix">')[1]
     differences = (tmp_path / "out" / "summary.md").read_text().split("did not pass in every run")[1]
     assert "| TCP-SEND-01 |" in differences and "FAIL (sent=4096) | pass (sent=4096) |" in differences
+
+
+def test_a_platform_matrix_shows_what_differs_between_platforms_side_by_side(tmp_path):
+    r = run(LINUX, CONF, PLATFORMS, "-o", tmp_path)
+    assert r.returncode == 0, r.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    section = summary.split(f"## Across platforms ({PLATFORMS})", 1)[1].split("\n## ", 1)[0]
+    assert "| net/ipv4/tcp_congestion_control | bbr | cubic |" in section
+    assert "Behaviours where platforms differ: 3 of 5 compared." in section
+    assert '| TCP-OPT-05 | the default congestion control | pass (default="bbr") | pass (default="cubic") |' in section
+    assert "CON-01" not in section  # the same everywhere
+    page = (tmp_path / "index.html").read_text()
+    assert "Across platforms" in page and "6.1 (6.1.0-57-amd64, emulated)" in page
+
+
+def test_a_damaged_platform_matrix_is_refused_naming_it(tmp_path):
+    doc = json.loads(PLATFORMS.read_text())
+    del doc["summary"]
+    bad = tmp_path / "platforms.json"
+    bad.write_text(json.dumps(doc))
+    r = run(bad, "-o", tmp_path / "out")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert f"{bad}: not a valid platforms document" in r.stderr and "summary" in r.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_two_runs_side_by_side_with_labels(multi):

@@ -32,7 +32,7 @@ TEST(TcpConnect, TCP_CONN_01_ClosedPortIsRefusedAtOnce) {
   socket s;
   const double elapsed = seconds_taken([&] { EXPECT_THROW(s.connect(where), connection_refused_error); });
   observe("refusal_ms", elapsed * 1000);
-  EXPECT_LT(elapsed, 2.0);
+  expect_window(elapsed, 0, 2.0, "a refused connect");
   socket t;
   EXPECT_EQ(t.connect_ex(where), ECONNREFUSED);
 }
@@ -71,8 +71,7 @@ TEST(TcpConnect, TCP_CONN_03_TimeoutModeConnectTimesOut) {
   const double elapsed =
       seconds_taken([&] { EXPECT_THROW(s.connect(q.server.getsockname()), timeout_error); });
   observe("connect_timeout_elapsed_s", elapsed);
-  EXPECT_GE(elapsed, 0.298);
-  EXPECT_LT(elapsed, 2.3);
+  expect_window(elapsed, 0.298, 2.3, "connect with a 300 ms timeout");
   socket t;
   t.settimeout(100ms);
   EXPECT_EQ(t.connect_ex(q.server.getsockname()), EWOULDBLOCK);
@@ -151,7 +150,7 @@ TEST(TcpAccept, TCP_ACCEPT_02_NonBlockingAcceptFailsAtOnceThenSucceedsWhenReadab
   auto l = listener();
   l.setblocking(false);
   const double elapsed = seconds_taken([&] { EXPECT_THROW(l.accept(), blocking_io_error); });
-  EXPECT_LT(elapsed, 1.0);
+  expect_window(elapsed, 0, 1.0, "a non-blocking accept");
   socket c;
   c.connect(l.getsockname());
   pollfd p{l.fileno(), POLLIN, 0};

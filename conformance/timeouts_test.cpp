@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // G. Timeouts (TMO-*). Deadlines are asserted within a generous window: never early, at most
-// 2 s late (CPython's own fuzz), because these machines are shared and noisy.
+// 2 s late (CPython's own fuzz), because these machines are shared and noisy; later than that on
+// an emulated platform is too slow to judge (timing_window.hpp).
 #include <fcntl.h>
 #include <sys/socket.h>
 
@@ -15,8 +16,7 @@ namespace {
 bool nonblocking(const socket& s) { return (::fcntl(s.fileno(), F_GETFL) & O_NONBLOCK) != 0; }
 
 void expect_deadline(double elapsed, double t) {
-  EXPECT_GE(elapsed, t - 0.002);
-  EXPECT_LT(elapsed, t + 2.0);
+  expect_window(elapsed, t - 0.002, t + 2.0, "a call with a " + std::to_string(t) + " s timeout");
 }
 
 TEST(Timeouts, TMO_01_DefaultTimeoutAppliesToLaterSocketsOnly) {

@@ -16,7 +16,7 @@ def closed_port_is_refused_at_once(t):
     with socket.socket() as s, socket.socket() as u:
         elapsed = seconds_taken(t.raises, ConnectionRefusedError, s.connect, where)
         t.observe("refusal_ms", elapsed * 1000)
-        t.expect(elapsed < 2.0, f"refusal took {elapsed:.3f} s")
+        t.window(elapsed, 0, 2.0, "a refused connect")
         t.equal(u.connect_ex(where), errno.ECONNREFUSED, "connect_ex to a closed port")
 
 
@@ -54,7 +54,7 @@ def timeout_mode_connect_times_out(t):
                 s.settimeout(0.3)
                 elapsed = seconds_taken(t.raises, TimeoutError, s.connect, server.getsockname())
                 t.observe("connect_timeout_elapsed_s", elapsed)
-                t.expect(0.298 <= elapsed < 2.3, f"connect timed out after {elapsed:.3f} s")
+                t.window(elapsed, 0.298, 2.3, "connect with a 300 ms timeout")
                 u.settimeout(0.1)
                 t.equal(u.connect_ex(server.getsockname()), errno.EWOULDBLOCK, "connect_ex in timeout mode")
         finally:
@@ -97,7 +97,7 @@ def non_blocking_accept_fails_at_once_then_succeeds_when_readable(t):
     with listener() as lst, socket.socket() as c:
         lst.setblocking(False)
         elapsed = seconds_taken(t.raises, BlockingIOError, lst.accept)
-        t.expect(elapsed < 1.0, f"a non-blocking accept took {elapsed:.3f} s")
+        t.window(elapsed, 0, 1.0, "a non-blocking accept")
         c.connect(lst.getsockname())
         t.require(select.select([lst], [], [], 10)[0], "the listener never polled readable")
         conn, addr = lst.accept()

@@ -25,6 +25,7 @@
 #include "run_context.hpp"
 #include "support.hpp"
 #include "support/behaviour.hpp"
+#include "timing_window.hpp"
 
 namespace socklab::conformance {
 

@@ -58,6 +58,12 @@ FAKE_QEMU = textwrap.dedent("""\
         sys.exit(1)
     if mode == "hang":
         os.execv("/bin/sleep", ["sleep", "600"])
+    if mode == "panics":  # as 6.12 did under TCG once, in the CPython suite
+        open(os.path.join(shares["results"], "guest.started"), "w").write("6.1.0-99-amd64\\n")
+        open(console, "w").write("[  149.267640] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\\n"
+                                 "[  149.268244] CPU: 0 UID: 0 PID: 219 Comm: python3 Not tainted\\n"
+                                 "[  149.275364] Kernel panic - not syncing: Fatal exception in interrupt\\n")
+        sys.exit(0)
     if mode == "gives-up":
         open(console, "w").write("booting\\nsocklab-guest: cannot mount the host's root\\n")
         sys.exit(0)

@@ -208,6 +208,14 @@ def test_a_guest_that_gives_up_says_why(tmp_path, qemu):
     assert outcome.complaint == "cannot mount the host's root"
 
 
+def test_a_guest_whose_kernel_panics_says_where(tmp_path, qemu):
+    qemu("panics")
+    outcome = boot(tmp_path)
+    assert (outcome.status, outcome.started) == (None, True)
+    assert outcome.complaint == ("the guest's kernel panicked: Oops: int3: 0000 [#1] PREEMPT SMP NOPTI; in python3; "
+                                 "Kernel panic - not syncing: Fatal exception in interrupt")
+
+
 def run_runner(tmp_path, capsys, cache, *extra):
     status = runner.main(["--kernel", "6.1", "--out", str(tmp_path / "out"), "--conform", "/bin/true",
                           "--cache", str(cache), *extra])

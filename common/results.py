@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from common import schemas
 from common.errors import InputError  # noqa: F401  (re-exported: the readers' error)
 
+# The behaviour catalog: data every reader of conformance reports may consult.
+CATALOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conformance", "catalog.json")
+
 
 # Metric name -> (True when higher is better, unit label, scale to that unit).
 METRICS = {
@@ -325,6 +328,13 @@ def load_bench(path):
     if not isinstance(run, BenchRun):
         raise InputError(f"{path}: a conformance report where benchmark results were expected")
     return run
+
+
+def measured_values(catalog_path=CATALOG):
+    """{behaviour ID: the observed values the catalog marks as measured}: timings, ports and fill
+    levels, which vary from run to run and are shown, never compared."""
+    catalog = read_json(catalog_path)
+    return {e["id"]: set(e.get("measured", [])) for e in catalog.get("behaviours", []) if isinstance(e, dict)}
 
 
 def load_conformance(path):

@@ -470,8 +470,10 @@ def platforms_blocks(doc):
     blocks.append(("text", f"Behaviours where platforms differ: {summary['differ']} of {summary['compared']} compared"
                            + ("." if rows else " (none).")))
     if rows:
-        blocks.append(("table", ["behaviour", "statement", *labels], [[r["id"], r["statement"], *r["by_platform"]]
-                                                                      for r in rows]))
+        blocks.append(("table", ["behaviour", "statement", *labels],
+                       [[r["id"] + (" (new)" if r["new_on"] else ""), r["statement"], *r["by_platform"]] for r in rows]))
+        if any(r["new_on"] for r in rows):
+            blocks.append(("text", "(new): a difference the catalog does not yet record as observed on that platform."))
     return blocks
 
 

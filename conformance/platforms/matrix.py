@@ -7,15 +7,16 @@ host's when it ran), and its CPython report against the reference's CPython repo
 difference is the platform's, not an implementation's. Compared: each behaviour's status, and
 every observed value except those the catalog marks as measured (timings, ports, fill levels),
 kind by kind for behaviours over socket kinds. Rows that differ come first, with the values that
-differ side by side; the platforms' settings (sysctls) that differ head the table."""
+differ side by side; the platforms' settings (sysctls) that differ head the table. A difference
+the catalog's os_differences has not recorded as observed on that platform is marked new."""
 
 import json
 import pathlib
 
 from common import schemas
 from common.errors import InputError
-from common.results import json_text, load_conformance, read_json, write_atomically
-from conformance.reference.differential import CATALOG, observed_differences
+from common.results import CATALOG, json_text, load_conformance, read_json, write_atomically
+from conformance.reference.differential import observed_differences
 
 from . import kernels
 
@@ -121,8 +122,11 @@ def build(folder, catalog_path=CATALOG):
         kinds = {k.split(" ")[0] for c in cells for k in c["values"] if k.endswith(" status")}
         for cell in cells:
             cell["shown"] = shown(cell.pop("values"), sorted(keys), kinds)
+        seen = {p for d in entry.get("os_differences", []) for p in (d.get("observed") or {}).get("platforms", [])}
+        kernel_of = {record["platform"]: record["kernel"] for record, _ in platforms}
+        new_on = sorted({c["platform"] for c in cells if c["differences"] and kernel_of[c["platform"]] not in seen})
         rows.append({"id": entry["id"], "statement": entry.get("statement", ""),
-                     "differs": any(c["differences"] for c in cells), "cells": cells,
+                     "differs": any(c["differences"] for c in cells), "new_on": new_on, "cells": cells,
                      "by_platform": [_cell(cells, record["platform"]) for record, _ in platforms]})
     rows.sort(key=lambda r: not r["differs"])  # stable: catalog order within each part
     table = {"schema": "socklab-platforms", "schema_version": 1,
@@ -165,7 +169,8 @@ def markdown(table):
     out += ["", f"## Behaviours where platforms differ ({s['differ']} of {s['compared']} compared)", ""]
     if rows:
         out += [line(["behaviour", "statement", *labels]), "|" + "---|" * (2 + len(labels))]
-        out += [line([r["id"], r["statement"], *r["by_platform"]]) for r in rows]
+        out += [line([r["id"] + (" (new)" if r["new_on"] else ""), r["statement"], *r["by_platform"]]) for r in rows]
+        out += ["", "(new): a difference the catalog's os_differences has not recorded as observed on that platform."]
     same = [r["id"] for r in table["behaviours"]
             if not r["differs"] and any(c["status"] not in UNCOMPARED for c in r["cells"])]
     out += ["", f"The same on every platform ({len(same)}): {', '.join(same) or 'none'}."]
@@ -179,7 +184,8 @@ def console(table):
         if r["differs"]:
             where = sorted({c["platform"] for c in r["cells"] if c["differences"]})
             first = next(c for c in r["cells"] if c["differences"])
-            lines.append(f"{r['id']:<15} differs on {', '.join(where)}: {first['differences'][0]}")
+            news = f" (new on {', '.join(r['new_on'])})" if r["new_on"] else " (in the catalog)"
+            lines.append(f"{r['id']:<15} differs on {', '.join(where)}{news}: {first['differences'][0]}")
     lines.append(f"platforms: {len(table['platforms'])} ({', '.join(p['platform'] for p in table['platforms'])}), "
                  f"{s['compared']} behaviours compared, {s['differ']} differ")
     return "\n".join(lines)

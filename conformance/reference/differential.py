@@ -15,13 +15,9 @@ input."""
 
 import argparse
 import json
-import os
 import sys
 
-CATALOG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "catalog.json")
-
-
-from common.results import InputError, json_text, load_conformance, read_json, write_atomically
+from common.results import CATALOG, InputError, json_text, load_conformance, read_json, write_atomically
 
 
 def observed_differences(x, y, measured):

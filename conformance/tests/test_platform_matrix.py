@@ -17,7 +17,8 @@ CATALOG = {"behaviours": [
     {"id": "TMO-01", "statement": "a timeout", "measured": ["elapsed_s"]},
     {"id": "TCP-OPT-05", "statement": "the default congestion control"},
     {"id": "OPT-15", "statement": "over kinds"},
-    {"id": "TCP-BACKLOG-02", "statement": "fails on an older kernel"},
+    {"id": "TCP-BACKLOG-02", "statement": "fails on an older kernel",
+     "os_differences": [{"os": "6.1", "difference": "+2", "observed": {"platforms": ["6.1"], "date": "2026-12-04"}}]},
 ]}
 
 
@@ -96,6 +97,9 @@ def test_the_matrix_finds_what_differs_and_puts_it_first(tmp_path, catalog):
     assert [(r["id"], r["differs"]) for r in table["behaviours"]] == [
         ("TCP-OPT-05", True), ("OPT-15", True), ("TCP-BACKLOG-02", True), ("CON-01", False), ("TMO-01", False)]
     rows = {r["id"]: r for r in table["behaviours"]}
+    # What the catalog records as observed on 6.1 is not new there; the rest is.
+    assert {i: r["new_on"] for i, r in rows.items()} == {"TCP-OPT-05": ["linux-6.1"], "OPT-15": ["linux-6.1"],
+                                                          "TCP-BACKLOG-02": [], "CON-01": [], "TMO-01": []}
     cell = {(c["platform"], c["implementation"]): c for c in rows["TCP-BACKLOG-02"]["cells"]}
     assert cell["linux-6.1", "socklab"]["differences"] == ["capacity: 4097 vs 4098", 'status: "pass" vs "fail"']
     assert cell["linux-6.1", "socklab"]["shown"] == "fail (capacity=4098)"
@@ -116,7 +120,7 @@ def test_the_markdown_shows_the_differing_values_side_by_side(tmp_path, catalog)
     platform(tmp_path / "linux-6.1", "6.1", "6.1.0-57-amd64", older_kernel(), python, congestion="cubic")
     text = matrix.markdown(matrix.build(tmp_path, catalog))
     assert "## Behaviours where platforms differ (3 of 5 compared)" in text
-    assert "| TCP-OPT-05 | the default congestion control | pass (default=\"bbr\") | pass (default=\"cubic\") |" in text
+    assert "| TCP-OPT-05 (new) | the default congestion control | pass (default=\"bbr\") | pass (default=\"cubic\") |" in text
     # socklab and CPython disagree on 6.1 here: both are shown
     assert "| TCP-BACKLOG-02 | fails on an older kernel | pass (capacity=4097) | socklab: FAIL (capacity=4098) · " \
            "python: pass (capacity=4097) |" in text

@@ -224,7 +224,9 @@ def test_a_platform_matrix_shows_what_differs_between_platforms_side_by_side(tmp
     section = summary.split(f"## Across platforms ({PLATFORMS})", 1)[1].split("\n## ", 1)[0]
     assert "| net/ipv4/tcp_congestion_control | bbr | cubic |" in section
     assert "Behaviours where platforms differ: 3 of 5 compared." in section
-    assert '| TCP-OPT-05 | the default congestion control | pass (default="bbr") | pass (default="cubic") |' in section
+    assert '| TCP-OPT-05 (new) | the default congestion control | pass (default="bbr") | pass (default="cubic") |' \
+        in section
+    assert "| TCP-BACKLOG-02 | fails on an older kernel |" in section  # recorded in the catalog: not new
     assert "CON-01" not in section  # the same everywhere
     page = (tmp_path / "index.html").read_text()
     assert "Across platforms" in page and "6.1 (6.1.0-57-amd64, emulated)" in page

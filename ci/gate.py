@@ -31,7 +31,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 from common import verdicts as V
-from common.results import BenchRun, ConformanceRun, InputError, bench_name, comparable, higher_is_better, json_text, load, write_atomically
+from common.results import (BenchRun, ConformanceRun, InputError, bench_name, comparable, higher_is_better, json_text, load,
+                            measured_values, write_atomically)
 from common.units import format_value
 
 PEER_TOOLS = ("iperf3", "sockperf")  # other tools' rows are context, not socklab's to gate
@@ -248,7 +249,9 @@ def compare_benchmarks(base, cur, args):
     return rows
 
 
-def compare_conformance(base, cur):
+def compare_conformance(base, cur, measured):
+    """A row per behaviour: its status then and now, and its observed values but the `measured`
+    ones ({ID: names}). Runs on two kernels say which kernel each difference is on."""
     now = {b["id"]: b for b in cur.behaviours}
     rows = []
     for b in base.behaviours:
@@ -266,14 +269,22 @@ def compare_conformance(base, cur):
             row.update(verdict=V.STILL_FAILING, detail="failed in the baseline too")
         else:
             row["verdict"] = V.SAME
-        if c is not None and b.get("observed") != c.get("observed"):
-            row["observed_change"] = {"baseline": b.get("observed"), "current": c.get("observed")}
+        compared = [{k: v for k, v in (x.get("observed") or {}).items() if k not in measured.get(b["id"], ())}
+                    for x in (b, c or {})]
+        if c is not None and compared[0] != compared[1]:
+            row["observed_change"] = {"baseline": compared[0], "current": compared[1]}
             if row["verdict"] == V.SAME:
                 row.update(verdict=V.CHANGED, detail="observed values changed")
         rows.append(row)
     known = {b["id"] for b in base.behaviours}
     rows += [{"name": i, "baseline": "absent", "current": c["status"], "verdict": V.NEW, "detail": "not in the baseline"}
              for i, c in now.items() if i not in known]
+    kernels = base.context.get("kernel"), cur.context.get("kernel")
+    if all(kernels) and kernels[0] != kernels[1]:
+        for row in rows:
+            if row["verdict"] != V.SAME:
+                row["detail"] = (f"on {kernels[1]} this behaviour is different (the baseline ran on {kernels[0]}): "
+                                 + row.get("detail", "observed values changed"))
     return rows
 
 
@@ -374,7 +385,8 @@ def against_baseline(args):
     differences = comparable(base.context, cur.context) if kind == "benchmarks" else []
     if differences and not args.force:
         raise InputError(f"runs are not comparable ({'; '.join(differences)}); --force to compare anyway")
-    rows = compare_benchmarks(base, cur, args) if kind == "benchmarks" else compare_conformance(base, cur)
+    rows = (compare_benchmarks(base, cur, args) if kind == "benchmarks"
+            else compare_conformance(base, cur, measured_values()))
     return kind, cur, {"path": args.baseline, "context": base.context}, differences, rows
 
 

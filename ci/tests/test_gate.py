@@ -124,6 +124,36 @@ def test_conformance_regressions_skips_and_changed_values(tmp_path):
     assert r.returncode == 0 and doc["verdict"] == "pass"
 
 
+def conformance_report(path, kernel, behaviours):
+    doc = json.loads((FIX / "conf_base.json").read_text())
+    doc["context"]["kernel"] = kernel
+    doc["behaviours"] = behaviours
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_across_kernels_the_gate_says_which_kernel_differs_and_skips_measured_values(tmp_path):
+    # TMO-05's accept_timeout_elapsed_s is measured in the catalog; TCP-OPT-05's default is not.
+    def entries(elapsed, congestion, peek):
+        return [{"id": "TMO-05", "group": "g", "statement": "s", "status": "pass", "tests": [],
+                 "observed": {"accept_timeout_elapsed_s": elapsed}},
+                {"id": "TCP-OPT-05", "group": "g", "statement": "s", "status": "pass", "tests": [],
+                 "observed": {"default": congestion}},
+                {"id": "OPT-15", "group": "g", "statement": "s", "status": peek, "tests": [], "observed": {}}]
+    base = conformance_report(tmp_path / "host.json", "6.18.44", entries(0.301, "bbr", "pass"))
+    cur = conformance_report(tmp_path / "k61.json", "6.1.0-57-amd64", entries(9.7, "cubic", "fail"))
+    r, doc = gate(base, cur, tmp=tmp_path)
+    assert r.returncode == 1
+    rows = {row["name"]: row for row in doc["behaviours"]}
+    assert rows["TMO-05"]["verdict"] == "same"  # 0.301 s vs 9.7 s: a measurement, not compared
+    assert rows["TCP-OPT-05"]["verdict"] == "changed"
+    assert rows["OPT-15"]["verdict"] == "regression"
+    for name in ("TCP-OPT-05", "OPT-15"):
+        assert rows[name]["detail"].startswith("on 6.1.0-57-amd64 this behaviour is different (the baseline ran on "
+                                               "6.18.44): ")
+    assert "{'default': 'bbr'} → {'default': 'cubic'}" in (tmp_path / "gate.md").read_text()
+
+
 @pytest.mark.parametrize("content, message", [
     (None, "no such file"),
     ("{\"benchmarks\": [", "not valid JSON"),

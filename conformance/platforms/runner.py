@@ -126,15 +126,17 @@ def run_host(args, conform, out):
     with open(out / "job.log", "w") as log:
         process = subprocess.Popen(["/bin/sh", str(out / "job.sh")], stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
+    timed_out = False
     try:
         process.wait(timeout=args.timeout)
     except subprocess.TimeoutExpired:
+        timed_out = True
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     seconds = time.monotonic() - start
     doc = record(out, platform="linux-host", kernel="host", package=None, release=platform.uname().release,
                  accelerator=None, emulated=False, transport=None, date=now(), seconds=round(seconds, 1),
-                 only=args.only, reported=process.returncode == 0)
+                 only=args.only, reported=not timed_out)
     where = f"this host ({doc['release']})"
     if not doc["reported"]:
         print(f"socklab conform: {where}: the suites did not end within {args.timeout} s and were killed",

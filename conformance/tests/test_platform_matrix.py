@@ -5,6 +5,8 @@ a measured value and the other implementation's values do not count; the setting
 the table. Then `runner --platforms` end to end against a stand-in QEMU."""
 import copy
 import json
+import pathlib
+import time
 
 import pytest
 
@@ -182,6 +184,23 @@ def test_a_platform_that_cannot_be_had_is_said_and_the_others_still_run(tmp_path
     assert "socklab conform: 6.1-rt: kernel 6.1-rt: no package" in said.err
     table = json.loads((tmp_path / "out" / "platforms.json").read_text())
     assert [p["platform"] for p in table["platforms"]] == ["linux-host"]
+
+
+def test_a_host_run_past_its_limit_is_killed_with_what_it_started(tmp_path, capsys):
+    pid_file = tmp_path / "suite.pid"
+    suite = tmp_path / "slow-suite"
+    suite.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n")
+    suite.chmod(0o755)
+    start = time.monotonic()
+    status = runner.main(["--platforms", "host", "--out", str(tmp_path / "out"), "--conform", str(suite),
+                          "--python", "/bin/true", "--timeout", "1", "--cache", str(tmp_path / "cache")])
+    said = capsys.readouterr()
+    assert status == runner.NO_REPORT and time.monotonic() - start < 30
+    assert "the suites did not end within 1 s and were killed" in said.err
+    # The suite the job started is dead too, not only the job: gone, or a zombie its new parent
+    # (this machine's init) has not reaped yet.
+    stat = pathlib.Path(f"/proc/{int(pid_file.read_text())}/stat")
+    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
 @pytest.mark.parametrize("platforms", ["host,host", "host,5.4", ","])

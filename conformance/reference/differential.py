@@ -109,9 +109,11 @@ def markdown(rows, catalog, reference, subject):
 
 
 def console(rows):
+    """The rows that differ, one line each, and a count of every verdict. A filtered run leaves most
+    rows not run on one side: those are only counted."""
     out = []
     for r in rows:
-        if r["verdict"] == "same":
+        if r["verdict"] in ("same", "not-run"):
             continue
         out.append(f"{r['verdict']:<9} {r['id']:<15} " + "; ".join(r["differences"]))
     counts = {v: sum(r["verdict"] == v for r in rows) for v in ("same", "DIFFERENT", "deviation", "not-run")}

@@ -185,6 +185,16 @@ def test_missing_and_not_run_behaviours(compare):
     assert rows["CON-02"]["verdict"] == "DIFFERENT" and "missing from the socklab report" in rows["CON-02"]["differences"]
 
 
+def test_the_console_counts_not_run_rows_and_lists_the_others(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps(report("python", [("CON-01", "pass", {}), ("CON-02", "pass", {})])))
+    (tmp_path / "b.json").write_text(json.dumps(report("socklab", [("CON-01", "not-run", {}), ("CON-02", "fail", {})])))
+    r = python(DIFFERENTIAL, tmp_path / "a.json", tmp_path / "b.json")
+    assert r.returncode == 1
+    assert r.stdout.splitlines() == [
+        "DIFFERENT CON-02          status pass vs fail",
+        "differential: 2 behaviours, 0 same, 1 DIFFERENT, 0 documented deviation(s), 1 not run on one side"]
+
+
 def test_a_behaviour_over_kinds_is_compared_kind_by_kind(compare):
     same = [("tcp4", "pass", {"peeked": "hel"}), ("udp4", "pass", {"peeked": "hel"})]
     rc, rows = compare([("FLAG-01", "pass", {"peeked": "hel"}, same)], [("FLAG-01", "pass", {"peeked": "hel"}, same)])

@@ -171,15 +171,16 @@ def run_platforms(args, conform, out):
         except kernels.Unavailable as e:
             print(f"socklab conform: {name}: {e}", file=sys.stderr)
             codes.append(UNAVAILABLE)
+    # Failures are the matrix's findings; what is reported is whether every platform ran.
+    ran = max((c for c in codes if c != FAILED), default=PASSED)
     try:
         table = matrix.build(out)
-    except InputError as e:
+    except InputError as e:  # no platform ran, or one left a damaged record
         print(f"socklab conform: no matrix: {e}", file=sys.stderr)
-        return max(codes)
+        return ran or NO_REPORT
     matrix.write(table, out)
     print(matrix.console(table))
-    # Failures are the matrix's findings; what is reported is whether every platform ran.
-    return max((c for c in codes if c != FAILED), default=PASSED)
+    return ran
 
 
 def run(args):

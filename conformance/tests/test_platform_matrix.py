@@ -186,6 +186,14 @@ def test_a_platform_that_cannot_be_had_is_said_and_the_others_still_run(tmp_path
     assert [p["platform"] for p in table["platforms"]] == ["linux-host"]
 
 
+def test_when_no_platform_can_be_had_there_is_no_matrix_and_exit_3(tmp_path, capsys, qemu, cached_kernel):
+    qemu("report")
+    status, said = run_platforms(tmp_path, capsys, cached_kernel, "6.1-rt")
+    assert status == runner.UNAVAILABLE
+    assert said.err.splitlines()[-1].startswith("socklab conform: no matrix: ")
+    assert not (tmp_path / "out" / "platforms.json").exists()
+
+
 def test_a_host_run_past_its_limit_is_killed_with_what_it_started(tmp_path, capsys):
     pid_file = tmp_path / "suite.pid"
     suite = tmp_path / "slow-suite"

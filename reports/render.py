@@ -454,7 +454,7 @@ def platforms_blocks(doc):
     """A behaviour x platform matrix: the platforms, then the settings and behaviours that differ
     between them, with each platform's values side by side."""
     platforms, summary = doc["platforms"], doc["summary"]
-    labels = [f"{p['kernel']} ({p['release']}{', emulated' if p['emulated'] else ''})" for p in platforms]
+    labels = doc["labels"]
     blocks = [("text", f"Each platform against {doc['reference']}, socklab against socklab and CPython against "
                        "CPython; measured values (timings, ports, fill levels) are not compared. An emulated platform "
                        "observes semantics, not speed."),

@@ -32,6 +32,7 @@ BUSYBOX = "/bin/busybox"
 @dataclasses.dataclass
 class Outcome:
     accelerator: str  # "kvm", or "tcg" (software emulation: the run is "emulated")
+    transport: str  # how the guest reached the host's files: "9p" or "virtiofs"
     seconds: float
     started: bool  # the guest reached the job
     status: int | None  # the job's exit status; None when it never reported back
@@ -142,10 +143,11 @@ def under_tmp(paths):
     return sorted({str(p) for p in map(pathlib.Path, paths) if p.is_relative_to("/tmp") and p != pathlib.Path("/tmp")})
 
 
-def boot(kernel, job, results, work, limit_s, keep=(), busybox=BUSYBOX):
-    """Boots `kernel` to run the shell script `job` in a chroot of the host's root, its results in
-    the folder `results`, and returns the Outcome. `work` holds the initramfs and sockets; `keep`
-    are folders the job needs (see init_script)."""
+def boot(kernel, job, results, work, limit_s, accel, keep=(), busybox=BUSYBOX):
+    """Boots `kernel` under `accel` (accelerator(): the job may depend on it) to run the shell
+    script `job` in a chroot of the host's root, its results in the folder `results`, and returns
+    the Outcome. `work` holds the initramfs and sockets; `keep` are folders the job needs (see
+    init_script)."""
     require_tools(busybox)
     share = transport(kernel)
     work, results = pathlib.Path(work), pathlib.Path(results)
@@ -154,7 +156,6 @@ def boot(kernel, job, results, work, limit_s, keep=(), busybox=BUSYBOX):
         (results / stale).unlink(missing_ok=True)
     initrd = work / "initramfs.cpio"
     initramfs.build(initrd, busybox, initramfs.load_order(kernel, MODULES[share]), init_script(share, under_tmp(keep)))
-    accel = accelerator()
     console = results / CONSOLE
     options, daemons = _share_options(share, work, {"hostroot": ("/", True), "results": (results, False)})
     # One host thread runs both emulated CPUs (single-threaded TCG), so code the kernel patches in
@@ -180,12 +181,13 @@ def boot(kernel, job, results, work, limit_s, keep=(), busybox=BUSYBOX):
         for daemon in daemons:
             _stop(daemon)
     seconds = time.monotonic() - start
-    status_file = results / STATUS
-    status = int(status_file.read_text().strip()) if status_file.is_file() and status_file.read_text().strip() else None
+    status_text = (results / STATUS).read_text().strip() if (results / STATUS).is_file() else ""
+    status = int(status_text) if status_text else None
     if status is None and not timed_out and qemu.returncode not in (0, None):
         problem = ((work / "qemu.stderr").read_text().strip().splitlines() or [f"exit {qemu.returncode}"])[-1]
         raise Unavailable(f"{QEMU} failed to start the guest: {problem}")
-    return Outcome(accel, seconds, (results / STARTED).is_file(), status, timed_out, console, complaint(console))
+    return Outcome(accel, share, seconds, (results / STARTED).is_file(), status, timed_out, console,
+                   complaint(console))
 
 
 def complaint(console):

@@ -16,11 +16,12 @@ import pathlib
 from common import schemas
 from common.errors import InputError
 from common.results import CATALOG, json_text, load_conformance, read_json, write_atomically
-from conformance.reference.differential import observed_differences
+from conformance.reference.differential import differing_keys, observed_differences
 
 from . import kernels
 
-IMPLEMENTATIONS = {"socklab": "conformance.json", "python": "conformance-python.json"}
+# Each implementation's report in a platform's folder (the runner writes them there).
+REPORTS = {"socklab": "conformance.json", "python": "conformance-python.json"}
 UNCOMPARED = ("not-run", "absent")
 
 
@@ -31,14 +32,15 @@ def platform_order(record):
 
 
 def read_platforms(folder):
-    """[(record, {implementation: ConformanceRun})] of each platform folder under `folder`."""
+    """[(record, {implementation: ConformanceRun})] of each platform folder under `folder`, the host
+    first."""
     found = []
     for path in sorted(pathlib.Path(folder).glob("*/platform.json")):
         record = read_json(path)
         schemas.check(record, "platform", path)
-        reports = {impl: load_conformance(path.parent / name) for impl, name in IMPLEMENTATIONS.items()
-                   if (path.parent / name).is_file()}
-        found.append((record, reports))
+        runs = {impl: load_conformance(path.parent / name) for impl, name in REPORTS.items()
+                if (path.parent / name).is_file()}
+        found.append((record, runs))
     if not found:
         raise InputError(f"{folder}: no platform folder (*/platform.json) in it")
     return sorted(found, key=lambda f: platform_order(f[0]))
@@ -100,47 +102,43 @@ def build(folder, catalog_path=CATALOG):
     """The matrix of a platforms folder, as platforms.json holds it."""
     catalog = read_json(catalog_path)
     platforms = read_platforms(folder)
-    reference = next((i for i, (r, _) in enumerate(platforms) if r["kernel"] == "host"), 0)
+    records = [record for record, _ in platforms]
+    reference = 0  # read_platforms puts the host first; without it, the first kernel
+    # {(platform index, implementation): {behaviour ID: its entry}}, an absent report as {}
+    by_id = {(i, impl): {b["id"]: b for b in runs[impl].behaviours} if impl in runs else {}
+             for i, (_, runs) in enumerate(platforms) for impl in REPORTS}
     rows = []
     for entry in catalog["behaviours"]:
         measured = set(entry.get("measured", []))
         cells, keys = [], set()
-        for impl in IMPLEMENTATIONS:
-            ref = platforms[reference][1].get(impl)
-            ref_values = flat(next((b for b in ref.behaviours if b["id"] == entry["id"]), None) if ref else None,
-                             measured)
-            for record, reports in platforms:
-                run = reports.get(impl)
-                values = flat(next((b for b in run.behaviours if b["id"] == entry["id"]), None) if run else None,
-                              measured)
+        for impl in REPORTS:
+            ref_values = flat(by_id[reference, impl].get(entry["id"]), measured)
+            for i, record in enumerate(records):
+                values = flat(by_id[i, impl].get(entry["id"]), measured)
                 compared = values["status"] not in UNCOMPARED and ref_values["status"] not in UNCOMPARED
                 differences = observed_differences(ref_values, values, set()) if compared else []
                 if compared:
-                    keys |= {k for k in set(ref_values) & set(values) if ref_values[k] != values[k]}
+                    keys |= set(differing_keys(ref_values, values, set()))
                 cells.append({"platform": record["platform"], "implementation": impl, "status": values["status"],
                               "values": values, "differences": differences})
         kinds = {k.split(" ")[0] for c in cells for k in c["values"] if k.endswith(" status")}
         for cell in cells:
             cell["shown"] = shown(cell.pop("values"), sorted(keys), kinds)
         seen = {p for d in entry.get("os_differences", []) for p in (d.get("observed") or {}).get("platforms", [])}
-        kernel_of = {record["platform"]: record["kernel"] for record, _ in platforms}
-        new_on = sorted({c["platform"] for c in cells if c["differences"] and kernel_of[c["platform"]] not in seen})
+        new_on = sorted({r["platform"] for r in records
+                         if r["kernel"] not in seen and any(c["differences"] for c in cells if c["platform"] == r["platform"])})
         rows.append({"id": entry["id"], "statement": entry.get("statement", ""),
                      "differs": any(c["differences"] for c in cells), "new_on": new_on, "cells": cells,
-                     "by_platform": [_cell(cells, record["platform"]) for record, _ in platforms]})
+                     "by_platform": [_cell(cells, record["platform"]) for record in records]})
     rows.sort(key=lambda r: not r["differs"])  # stable: catalog order within each part
     table = {"schema": "socklab-platforms", "schema_version": 1,
-             "reference": platforms[reference][0]["platform"], "platforms": [r for r, _ in platforms],
+             "reference": records[reference]["platform"], "platforms": records,
+             "labels": [f"{r['kernel']} ({r['release']}{', emulated' if r['emulated'] else ''})" for r in records],
              "settings": settings_rows(platforms), "behaviours": rows,
              "summary": {"behaviours": len(rows), "differ": sum(r["differs"] for r in rows),
                          "compared": sum(any(c["status"] not in UNCOMPARED for c in r["cells"]) for r in rows)}}
     schemas.check(table, "platforms", pathlib.Path(folder) / "platforms.json")
     return table
-
-
-def _label(record):
-    name = "host" if record["kernel"] == "host" else record["kernel"]
-    return f"{name} ({record['release']}{', emulated' if record['emulated'] else ''})"
 
 
 def markdown(table):
@@ -159,7 +157,7 @@ def markdown(table):
         out.append(line([p["platform"], p["release"], p["package"] or "—", p["accelerator"] or "—",
                          p["transport"] or "—", p["date"], p["seconds"], p["only"] or "all",
                          *(("exit " + str(v)) if v is not None else "no status" for v in p["suites"].values())]))
-    labels = [_label(p) for p in platforms]
+    labels = table["labels"]
     differing = [r for r in table["settings"] if r["differs"]]
     out += ["", f"## Settings that differ ({len(differing)} of {len(table['settings'])})", ""]
     if differing:

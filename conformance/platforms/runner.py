@@ -31,7 +31,6 @@ from common.results import json_text, write_atomically
 from . import guest, kernels, matrix
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SUITES = {"socklab": "conformance.json", "python": "conformance-python.json"}
 PASSED, FAILED, BAD_INPUT, UNAVAILABLE, NO_REPORT = 0, 1, 2, 3, 4
 
 
@@ -51,10 +50,10 @@ def job(conform, python, only, results="/mnt", emulated=False):
     it in its chroot of the host's root (results in /mnt), the host as it is. On an emulated
     platform a timing window's late end is too slow to judge, not a failure (timing_window.hpp)."""
     gtest_filter, id_regex = only_filters(only) if only else (None, None)
-    socklab = [str(conform), "--gtest_brief=1", f"--report={results}/conformance.json",
+    socklab = [str(conform), "--gtest_brief=1", f"--report={results}/{matrix.REPORTS['socklab']}",
                f"--gtest_output=xml:{results}/conformance-junit.xml"] + ([f"--gtest_filter={gtest_filter}"] if only else [])
     reference = [str(python), str(ROOT / "conformance" / "reference" / "python_reference.py"), "--quiet",
-                 "--report", f"{results}/conformance-python.json"] + (["--filter", id_regex] if only else [])
+                 "--report", f"{results}/{matrix.REPORTS['python']}"] + (["--filter", id_regex] if only else [])
     q, r = shlex.join, shlex.quote(str(results))
     # The guest's default descriptor limit (1024) is too low for the backlog probe at somaxconn 4096.
     return f"""ulimit -n 65536 || ulimit -n 16384
@@ -78,7 +77,7 @@ def now():
 def record(out, **fields):
     """Writes out/platform.json: what ran where, and how each suite ended."""
     doc = {"schema": "socklab-platform", "schema_version": 1, **fields,
-           "suites": {suite: suite_status(out, suite) for suite in SUITES}}
+           "suites": {suite: suite_status(out, suite) for suite in matrix.REPORTS}}
     schemas.check(doc, "platform", out / "platform.json")
     write_atomically(out / "platform.json", json_text(doc))
     return doc
@@ -100,13 +99,13 @@ def run_kernel(spec, args, conform, out):
     guest.require_tools()
     kernel = kernels.Cache(args.cache).kernel(spec)
     out.mkdir(parents=True, exist_ok=True)
+    accel = guest.accelerator()
     with tempfile.TemporaryDirectory(prefix="socklab-guest-") as work:
-        script = job(conform, args.python, args.only, emulated=guest.accelerator() == "tcg")
-        outcome = guest.boot(kernel, script, out, pathlib.Path(work), args.timeout, keep=[ROOT, conform.parent])
+        script = job(conform, args.python, args.only, emulated=accel == "tcg")
+        outcome = guest.boot(kernel, script, out, pathlib.Path(work), args.timeout, accel, keep=[ROOT, conform.parent])
     doc = record(out, platform=f"linux-{spec.name}", kernel=spec.name, package=kernel.package, release=kernel.release,
-                 accelerator=outcome.accelerator, emulated=outcome.accelerator == "tcg",
-                 transport=guest.transport(kernel), date=now(), seconds=round(outcome.seconds, 1), only=args.only,
-                 reported=outcome.status is not None)
+                 accelerator=accel, emulated=accel == "tcg", transport=outcome.transport, date=now(),
+                 seconds=round(outcome.seconds, 1), only=args.only, reported=outcome.status is not None)
     where = f"kernel {spec.name} ({kernel.release}, {'emulated' if doc['emulated'] else 'kvm'})"
     if outcome.status is None:
         why = (f"did not report back within {args.timeout} s and was killed" if outcome.timed_out

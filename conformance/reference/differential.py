@@ -20,10 +20,14 @@ import sys
 from common.results import CATALOG, InputError, json_text, load_conformance, read_json, write_atomically
 
 
+def differing_keys(x, y, measured):
+    """The names of the values both sides observed that differ, except measurements."""
+    return [key for key in sorted(set(x) & set(y) - measured) if x[key] != y[key]]
+
+
 def observed_differences(x, y, measured):
     """Each value both sides observed that differs, except measurements."""
-    return [f"{key}: {json.dumps(x[key])} vs {json.dumps(y[key])}"
-            for key in sorted(set(x) & set(y) - measured) if x[key] != y[key]]
+    return [f"{key}: {json.dumps(x[key])} vs {json.dumps(y[key])}" for key in differing_keys(x, y, measured)]
 
 
 def compare_instances(reference, subject, measured):

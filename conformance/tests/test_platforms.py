@@ -171,14 +171,15 @@ def boot(tmp_path, limit_s=60):
     kernel = fake_kernel(tmp_path / "k", NINE_P, builtin=BUILTIN_9P)
     (tmp_path / "out").mkdir()
     (tmp_path / "work").mkdir()
-    return guest.boot(kernel, "exit 0\n", tmp_path / "out", tmp_path / "work", limit_s)
+    return guest.boot(kernel, "exit 0\n", tmp_path / "out", tmp_path / "work", limit_s, "tcg")
 
 
 def test_a_guest_that_reports_back_gives_its_status_and_has_no_network_device(tmp_path, qemu):
     log = qemu("report")
     outcome = boot(tmp_path)
-    assert (outcome.status, outcome.started, outcome.timed_out) == (0, True, False)
+    assert (outcome.status, outcome.started, outcome.timed_out, outcome.transport) == (0, True, False, "9p")
     args = json.loads(log.read_text().splitlines()[0])
+    assert args[args.index("-accel") + 1] == "tcg,thread=single"
     assert args[args.index("-nic") + 1] == "none" and "-nodefaults" in args
     assert any(a.startswith("local,path=/,mount_tag=hostroot,") and a.endswith("readonly=on") for a in args)
     assert (tmp_path / "out" / "job.sh").read_text() == "exit 0\n"
